@@ -1,0 +1,197 @@
+/**
+ * The training loop's body, free of DOM and threads: the worker, the headless runner and the benchmarks all
+ * drive this one class, one step at a time.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../shared/config';
+import type { StepMetrics, EvalMetrics } from '../shared/messages';
+import { augmentBatch, type AugParams } from './augment';
+import { gatherImages, makeSplit, type Dataset, type Split } from './data';
+import { knnAccuracy } from './knn';
+import { contrastiveAccuracy, ntXentFromLogits, ntXentLogits } from './losses';
+import { createModel, type Model } from './model';
+import { createOptimizer, type Optimizer } from './optim';
+import { mixSeed, mulberry32, shuffleInPlace } from './rng';
+import { lrAt } from './schedule';
+
+/** kNN settings of the live readout (issue: k = 20, cosine, on h). */
+export const KNN_K = 20;
+export const KNN_T = 0.07;
+
+/** Raised when a step's loss is not finite; carries the step so the UI can name it. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly step: number,
+    readonly value: number,
+  ) {
+    super(
+      `the loss became ${value} at step ${step}: the learning rate may be too high or the temperature τ too low`,
+    );
+  }
+}
+
+/** Draws training batches: a seeded shuffle per epoch, without replacement inside an epoch. */
+export class BatchSampler {
+  private order: Int32Array;
+  private pos = 0;
+  private readonly rand: () => number;
+  constructor(
+    private readonly pool: Int32Array,
+    seed: number,
+  ) {
+    this.rand = mulberry32(mixSeed(seed, 0xba7c4));
+    this.order = shuffleInPlace(pool.slice(), this.rand);
+  }
+  /** Positions (into the pool) of the next batch. */
+  next(size: number): Int32Array {
+    const out = new Int32Array(size);
+    for (let i = 0; i < size; i++) {
+      if (this.pos >= this.order.length) {
+        shuffleInPlace(this.order, this.rand);
+        this.pos = 0;
+      }
+      out[i] = this.order[this.pos++]!;
+    }
+    return out;
+  }
+}
+
+function augParams(c: TrainConfig): AugParams {
+  return {
+    cropScaleMin: c.cropScaleMin,
+    rotationDeg: c.rotationDeg,
+    contrast: c.contrast,
+    blurProb: c.blurProb,
+    blurSigma: c.blurSigma,
+    noiseStd: c.noiseStd,
+  };
+}
+
+/** One SimCLR run: its model, optimizer, data on the backend, and step counter. */
+export class Trainer {
+  readonly model: Model;
+  private readonly optimizer: Optimizer;
+  private readonly sampler: BatchSampler;
+  private readonly trainX: tf.Tensor4D;
+  private readonly bankX: tf.Tensor4D;
+  private readonly heldX: tf.Tensor4D;
+  readonly bankLabels: Int32Array;
+  readonly heldLabels: Int32Array;
+  readonly split: Split;
+  private stepIndex = 0;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly dataset: Dataset,
+    split?: Split,
+  ) {
+    this.split = split ?? makeSplit(dataset.n);
+    const shape = [dataset.h, dataset.w, dataset.c] as [number, number, number];
+    const toTensor = (idx: Int32Array) => {
+      const { x, y } = gatherImages(dataset, idx);
+      return { t: tf.tensor4d(x, [idx.length, ...shape]), y };
+    };
+    const train = toTensor(this.split.train);
+    const bank = toTensor(this.split.bank);
+    const held = toTensor(this.split.heldOut);
+    this.trainX = train.t;
+    this.bankX = bank.t;
+    this.heldX = held.t;
+    this.bankLabels = bank.y;
+    this.heldLabels = held.y;
+    this.model = createModel({ inputShape: shape, width: config.width, projection: config.projection, projHidden: config.projHidden, projDim: config.projDim, seed: config.seed });
+    this.optimizer = createOptimizer(this.model.variables, {
+      kind: config.optimizer,
+      momentum: config.momentum,
+      weightDecay: config.weightDecay,
+    });
+    // Positions into trainX (0..nTrain-1), not dataset indices.
+    this.sampler = new BatchSampler(Int32Array.from({ length: this.split.train.length }, (_, i) => i), config.seed);
+  }
+
+  get step(): number {
+    return this.stepIndex;
+  }
+
+  get done(): boolean {
+    return this.stepIndex >= this.config.steps;
+  }
+
+  /**
+   * Queues one training step on the backend and returns its loss and contrastive accuracy as tensors the
+   * caller owns (reading them back is the caller's choice, so a loop need not stall on every step).
+   */
+  enqueueStep(): { step: number; lr: number; loss: tf.Scalar; acc: tf.Scalar } {
+    const c = this.config;
+    const step = this.stepIndex;
+    const lr = lrAt(step, c.lr, c.warmupSteps, c.steps);
+    const idx = this.sampler.next(c.batchSize);
+    let acc: tf.Scalar | null = null;
+    const { value, grads } = tf.tidy(() => {
+      const x = tf.gather(this.trainX, tf.tensor1d(idx, 'int32'));
+      const p = augParams(c);
+      const v1 = augmentBatch(x, p, mixSeed(c.seed, step, 1));
+      const v2 = augmentBatch(x, p, mixSeed(c.seed, step, 2));
+      return tf.variableGrads(() => {
+        const m = this.model;
+        const logits = ntXentLogits(m.project(m.encode(v1)), m.project(m.encode(v2)), c.temperature);
+        acc = tf.keep(contrastiveAccuracy(logits));
+        return ntXentFromLogits(logits);
+      }, this.model.variables);
+    });
+    this.optimizer.step(grads, lr);
+    tf.dispose(grads);
+    this.stepIndex++;
+    return { step, lr, loss: value, acc: acc! };
+  }
+
+  /** One step, read back: the loss, accuracy and timing of that step. Throws on a non-finite loss. */
+  async trainStep(): Promise<StepMetrics> {
+    const t0 = performance.now();
+    const r = this.enqueueStep();
+    const [loss, acc] = await Promise.all([r.loss.data(), r.acc.data()]);
+    r.loss.dispose();
+    r.acc.dispose();
+    const l = loss[0]!;
+    if (!Number.isFinite(l)) throw new NonFiniteLossError(r.step, l);
+    return { step: r.step, loss: l, lr: r.lr, acc: acc[0]!, ms: performance.now() - t0 };
+  }
+
+  /** Embeds images in chunks (h, the encoder output), returning a tensor the caller owns. */
+  embed(x: tf.Tensor4D, chunk = 500): tf.Tensor2D {
+    return tf.tidy(() => {
+      const parts: tf.Tensor2D[] = [];
+      for (let i = 0; i < x.shape[0]; i += chunk) {
+        const size = Math.min(chunk, x.shape[0] - i);
+        parts.push(this.model.encode(tf.slice(x, [i, 0, 0, 0], [size, -1, -1, -1])));
+      }
+      return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+    });
+  }
+
+  /** kNN accuracy of h (held-out queries against the training bank) and the held-out embeddings. */
+  async evaluate(): Promise<EvalMetrics & { embeddings: Float32Array; dim: number }> {
+    const bank = this.embed(this.bankX);
+    const held = this.embed(this.heldX);
+    try {
+      const knnAcc = await knnAccuracy(bank, this.bankLabels, held, this.heldLabels, {
+        k: KNN_K,
+        temperature: KNN_T,
+        numClasses: this.dataset.numClasses,
+      });
+      const embeddings = (await held.data()) as Float32Array;
+      return { step: this.stepIndex, knnAcc, embeddings, dim: held.shape[1] };
+    } finally {
+      bank.dispose();
+      held.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+    this.trainX.dispose();
+    this.bankX.dispose();
+    this.heldX.dispose();
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The run configuration: its types, defaults, limits and validation. Shared by the page, the worker and the
+ * headless runner, so it imports nothing (no tfjs, no DOM).
+ */
+
+/** Self-supervised methods the engine implements. */
+export const METHODS = ['simclr'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** Encoders the engine can build. */
+export const ENCODERS = ['cnn-small'] as const;
+export type Encoder = (typeof ENCODERS)[number];
+
+export const OPTIMIZERS = ['adam', 'sgd'] as const;
+export type OptimizerKind = (typeof OPTIMIZERS)[number];
+
+/** Backends a user may ask for; 'auto' lets the worker measure and choose. */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+/** Everything that defines a run; serialisable, so it fits in a URL hash and a JSON file. */
+export interface TrainConfig {
+  method: Method;
+  encoder: Encoder;
+  /** Channels of the first conv layer; the CNN doubles them twice, so h has 4·width dimensions. */
+  width: number;
+  projection: boolean;
+  projHidden: number;
+  projDim: number;
+  batchSize: number;
+  temperature: number;
+  lr: number;
+  optimizer: OptimizerKind;
+  /** SGD momentum (ignored by Adam). */
+  momentum: number;
+  weightDecay: number;
+  warmupSteps: number;
+  steps: number;
+  /** Random resized crop: smallest kept fraction of the image area (1 = no crop). */
+  cropScaleMin: number;
+  rotationDeg: number;
+  noiseStd: number;
+  blurProb: number;
+  blurSigma: number;
+  /** Contrast jitter strength: factor drawn from [1 − s, 1 + s]. */
+  contrast: number;
+  seed: number;
+  /** Steps between kNN / t-SNE evaluations. */
+  evalEvery: number;
+  backend: BackendChoice;
+}
+
+/** The defaults: a SimCLR run that learns visibly within a minute on the WASM backend. */
+export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  method: 'simclr',
+  encoder: 'cnn-small',
+  width: 16,
+  projection: true,
+  projHidden: 64,
+  projDim: 32,
+  batchSize: 128,
+  temperature: 0.5,
+  lr: 0.003,
+  optimizer: 'adam',
+  momentum: 0.9,
+  weightDecay: 0,
+  warmupSteps: 10,
+  steps: 300,
+  cropScaleMin: 0.5,
+  rotationDeg: 15,
+  noiseStd: 0.1,
+  blurProb: 0.3,
+  blurSigma: 1,
+  contrast: 0.4,
+  seed: 1,
+  evalEvery: 25,
+  backend: 'auto',
+});
+
+type NumberKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
+type ChoiceKey = 'method' | 'encoder' | 'optimizer' | 'backend';
+
+/** Limits for each numeric field: the validator and the UI's inputs both read them. */
+export interface NumberSpec {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** Exclusive lower bound (e.g. τ > 0). */
+  exclusiveMin?: boolean;
+  label: string;
+}
+
+export const NUMBER_SPECS: Readonly<Record<NumberKey, NumberSpec>> = {
+  width: { min: 4, max: 64, integer: true, label: 'encoder width' },
+  projHidden: { min: 4, max: 1024, integer: true, label: 'projection hidden size' },
+  projDim: { min: 2, max: 512, integer: true, label: 'projection output size' },
+  batchSize: { min: 2, max: 1024, integer: true, label: 'batch size' },
+  temperature: { min: 0, max: 10, integer: false, exclusiveMin: true, label: 'temperature τ' },
+  lr: { min: 0, max: 10, integer: false, exclusiveMin: true, label: 'learning rate' },
+  momentum: { min: 0, max: 0.999, integer: false, label: 'momentum' },
+  weightDecay: { min: 0, max: 1, integer: false, label: 'weight decay' },
+  warmupSteps: { min: 0, max: 100000, integer: true, label: 'warm-up steps' },
+  steps: { min: 1, max: 1000000, integer: true, label: 'steps' },
+  cropScaleMin: { min: 0.05, max: 1, integer: false, label: 'crop scale (min)' },
+  rotationDeg: { min: 0, max: 180, integer: false, label: 'rotation (degrees)' },
+  noiseStd: { min: 0, max: 1, integer: false, label: 'noise std' },
+  blurProb: { min: 0, max: 1, integer: false, label: 'blur probability' },
+  blurSigma: { min: 0.1, max: 3, integer: false, label: 'blur σ' },
+  contrast: { min: 0, max: 0.9, integer: false, label: 'contrast jitter' },
+  seed: { min: 0, max: 2 ** 31 - 1, integer: true, label: 'seed' },
+  evalEvery: { min: 1, max: 100000, integer: true, label: 'evaluate every' },
+};
+
+export const CHOICE_SPECS: Readonly<Record<ChoiceKey, readonly string[]>> = {
+  method: METHODS,
+  encoder: ENCODERS,
+  optimizer: OPTIMIZERS,
+  backend: BACKEND_CHOICES,
+};
+
+const BOOLEAN_KEYS = ['projection'] as const;
+
+export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Checks one field's value, so the panel, the URL reader and the validator give the same message. */
+export function checkField<K extends keyof TrainConfig>(key: K, value: unknown): FieldResult<TrainConfig[K]> {
+  if (key in NUMBER_SPECS) {
+    const spec = NUMBER_SPECS[key as NumberKey];
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n)) {
+      return { ok: false, error: `${spec.label} must be a finite number (got ${describe(value)})` };
+    }
+    if (spec.integer && !Number.isInteger(n)) {
+      return { ok: false, error: `${spec.label} must be a whole number (got ${n})` };
+    }
+    if (spec.exclusiveMin ? n <= spec.min : n < spec.min) {
+      return { ok: false, error: `${spec.label} must be ${spec.exclusiveMin ? 'greater than' : 'at least'} ${spec.min} (got ${n})` };
+    }
+    if (n > spec.max) return { ok: false, error: `${spec.label} must be at most ${spec.max} (got ${n})` };
+    return { ok: true, value: n as TrainConfig[K] };
+  }
+  if (key in CHOICE_SPECS) {
+    const allowed = CHOICE_SPECS[key as ChoiceKey];
+    if (typeof value !== 'string' || !allowed.includes(value)) {
+      return { ok: false, error: `unknown ${key} ${describe(value)}; expected one of ${allowed.join(', ')}` };
+    }
+    return { ok: true, value: value as TrainConfig[K] };
+  }
+  if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
+    if (value === true || value === 'true' || value === '1') return { ok: true, value: true as TrainConfig[K] };
+    if (value === false || value === 'false' || value === '0') return { ok: true, value: false as TrainConfig[K] };
+    return { ok: false, error: `${key} must be true or false (got ${describe(value)})` };
+  }
+  return { ok: false, error: `unknown setting "${String(key)}"` };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number') return String(value);
+  return value === null ? 'null' : typeof value;
+}
+
+export const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG) as (keyof TrainConfig)[];
+
+export type ConfigResult = { ok: true; config: TrainConfig } | { ok: false; errors: string[] };
+
+/**
+ * Validates a whole config (e.g. a JSON file for the headless runner): every field is checked, unknown keys
+ * are errors, missing keys take their defaults.
+ */
+export function validateConfig(raw: unknown): ConfigResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, errors: ['config must be a JSON object'] };
+  }
+  const errors: string[] = [];
+  const config: TrainConfig = { ...DEFAULT_CONFIG };
+  for (const [key, value] of Object.entries(raw)) {
+    if (!CONFIG_KEYS.includes(key as keyof TrainConfig)) {
+      errors.push(`unknown setting "${key}"`);
+      continue;
+    }
+    const r = checkField(key as keyof TrainConfig, value);
+    if (r.ok) (config as unknown as Record<string, unknown>)[key] = r.value;
+    else errors.push(r.error);
+  }
+  errors.push(...crossFieldErrors(config));
+  return errors.length ? { ok: false, errors } : { ok: true, config };
+}
+
+/** Rules that involve two fields. */
+export function crossFieldErrors(c: TrainConfig): string[] {
+  const errors: string[] = [];
+  if (c.warmupSteps >= c.steps && c.warmupSteps > 0) {
+    errors.push(`warm-up steps (${c.warmupSteps}) must be fewer than steps (${c.steps})`);
+  }
+  return errors;
+}
+
+/** Writes the config into a URL hash: only the values that differ from the defaults, so links stay short. */
+export function configToHash(c: TrainConfig): string {
+  const params = new URLSearchParams();
+  for (const key of CONFIG_KEYS) {
+    if (c[key] !== DEFAULT_CONFIG[key]) params.set(key, String(c[key]));
+  }
+  return params.toString();
+}
+
+/**
+ * Reads a config from a URL hash value by value: a bad value is reported and replaced by the default, so a
+ * damaged link still opens with everything else it carried.
+ */
+export function configFromHash(hash: string): { config: TrainConfig; errors: string[] } {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const config: TrainConfig = { ...DEFAULT_CONFIG };
+  const errors: string[] = [];
+  for (const [key, value] of params) {
+    if (!CONFIG_KEYS.includes(key as keyof TrainConfig)) {
+      errors.push(`ignored unknown setting "${key.slice(0, 40)}"`);
+      continue;
+    }
+    const r = checkField(key as keyof TrainConfig, value);
+    if (r.ok) (config as unknown as Record<string, unknown>)[key] = r.value;
+    else errors.push(`ignored ${r.error}`);
+  }
+  for (const e of crossFieldErrors(config)) {
+    errors.push(`ignored warm-up steps: ${e}`);
+    config.warmupSteps = Math.min(DEFAULT_CONFIG.warmupSteps, config.steps - 1);
+  }
+  return { config, errors };
+}

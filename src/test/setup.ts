@@ -1,0 +1,9 @@
+/** Unit tests run on tfjs' CPU backend: exact float32 reference maths, no native addon. */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll } from 'vitest';
+
+beforeAll(async () => {
+  tf.env().set('IS_TEST', true);
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
