@@ -73,7 +73,7 @@ export function createModel(spec: ModelSpec): Model {
     encode(x) {
       return tf.tidy(() => {
         let a: tf.Tensor4D = x;
-        for (const l of convs) a = tf.relu(tf.add(tf.conv2d(a, l.W as tf.Tensor4D, l.stride, 'same'), l.b));
+        for (const l of convs) a = tf.relu(tf.add(tf.conv2d(a, l.W as tf.Tensor4D, l.stride, 'same'), l.b)) as tf.Tensor4D;
         return tf.mean(a, [1, 2]) as tf.Tensor2D;
       });
     },

@@ -35,10 +35,7 @@ export class BatchSampler {
   private order: Int32Array;
   private pos = 0;
   private readonly rand: () => number;
-  constructor(
-    private readonly pool: Int32Array,
-    seed: number,
-  ) {
+  constructor(pool: Int32Array, seed: number) {
     this.rand = mulberry32(mixSeed(seed, 0xba7c4));
     this.order = shuffleInPlace(pool.slice(), this.rand);
   }

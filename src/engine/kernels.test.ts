@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerWasmKernels } from './wasmKernels';
+import { registerKernelFixes } from './kernels';
 import { gaussian, mulberry32 } from './rng';
 
 function rand(shape: number[], seed: number): tf.Tensor {
@@ -30,6 +30,40 @@ function filterGrad(xs: readonly number[], fs: readonly number[], s: number, pad
   });
 }
 
+/** Each image transformed alone, stacked: what a batched transform must equal. */
+function transformOneByOne(x: tf.Tensor4D, t: tf.Tensor2D): Float32Array {
+  return tf.tidy(() => {
+    const parts = tf.unstack(x).map((img, i) =>
+      tf.image.transform(tf.expandDims(img, 0) as tf.Tensor4D, tf.slice(t, [i, 0], [1, 8]), 'bilinear', 'constant', 0),
+    );
+    return tf.concat(parts, 0).dataSync() as Float32Array;
+  });
+}
+
+describe('Transform with a batch of matrices', () => {
+  it('applies each image its own matrix, on cpu and on wasm', async () => {
+    const x = rand([4, 9, 9, 2], 5) as tf.Tensor4D;
+    const t = tf.tensor2d(
+      [
+        [1, 0, 0.5, 0, 1, -0.5, 0, 0],
+        [0.9, -0.2, 1, 0.2, 0.9, 0, 0, 0],
+        [1.1, 0, -1, 0, 0.8, 0.3, 0, 0],
+        [0.7, 0.1, 2, -0.1, 0.7, 1, 0, 0],
+      ],
+    );
+    for (const backend of ['cpu', 'wasm']) {
+      registerKernelFixes();
+      await tf.setBackend(backend);
+      const batched = tf.image.transform(x, t, 'bilinear', 'constant', 0).dataSync();
+      const single = transformOneByOne(x, t);
+      let maxErr = 0;
+      for (let i = 0; i < single.length; i++) maxErr = Math.max(maxErr, Math.abs(batched[i]! - single[i]!));
+      expect(maxErr, backend).toBeLessThan(1e-5);
+    }
+    await tf.setBackend('cpu');
+  });
+});
+
 describe('Conv2DBackpropFilter for WASM', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
@@ -38,7 +72,7 @@ describe('Conv2DBackpropFilter for WASM', () => {
   it('gradients on the WASM backend match the CPU backend', async () => {
     await tf.setBackend('cpu');
     const refs = CASES.map((c, i) => filterGrad(c.x, c.f, c.s, c.pad, 10 * i));
-    registerWasmKernels();
+    registerKernelFixes();
     expect(await tf.setBackend('wasm')).toBe(true);
     CASES.forEach((c, i) => {
       const got = filterGrad(c.x, c.f, c.s, c.pad, 10 * i);

@@ -1,0 +1,74 @@
+import { expect, runStatus, test, tracePoints } from './fixtures';
+
+test('the app loads with its default config and no console errors', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByRole('heading', { name: 'Contrastive Playground' })).toBeVisible();
+  await expect(page.getByTestId('config.temperature')).toHaveValue('0.5');
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'idle');
+  await expect(page.getByTestId('chart.loss')).toBeVisible();
+});
+
+test('a URL with a config restores it in the panel, and bad values are reported and ignored', async ({ page }) => {
+  await page.goto('./#temperature=0.2&batchSize=32&optimizer=sgd&projection=false&lr=-1&%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E=1');
+  await expect(page.getByTestId('config.temperature')).toHaveValue('0.2');
+  await expect(page.getByTestId('config.batchSize')).toHaveValue('32');
+  await expect(page.getByTestId('config.optimizer')).toHaveValue('sgd');
+  await expect(page.getByTestId('config.projection')).not.toBeChecked();
+  await expect(page.getByTestId('config.lr')).toHaveValue('0.003');
+  const notices = page.getByTestId('notices');
+  await expect(notices).toContainText('learning rate must be greater than 0');
+  // Hostile text is shown as text, never parsed as HTML.
+  await expect(notices).toContainText('unknown setting "<img src=x onerror=alert(1)>"');
+  await expect(notices.locator('img')).toHaveCount(0);
+  // Editing a field writes the hash back.
+  await page.getByTestId('config.steps').fill('77');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('steps=77');
+  // A bad edit shows a message and keeps the last good value in the config.
+  await page.getByTestId('config.temperature').fill('-3');
+  await expect(page.getByTestId('config.temperature.error')).toContainText('greater than 0');
+  expect(await page.evaluate(() => location.hash)).toContain('temperature=0.2');
+});
+
+test('WASM: the loss falls, kNN accuracy rises above its step-0 value, the map renders, pause and resume work', async ({ page }, testInfo) => {
+  await page.goto('./#backend=wasm&batchSize=64&steps=120&evalEvery=40&warmupSteps=5&lr=0.003');
+  await page.getByTestId('run.start').click();
+  await expect(page.getByTestId('status.backend')).toHaveAttribute('data-backend', 'wasm');
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'training');
+
+  // Pause: steps stop; Resume: they continue.
+  await expect.poll(async () => (await tracePoints(page, 'chart.loss'))[0]?.length ?? 0).toBeGreaterThan(5);
+  await page.getByTestId('run.pause').click();
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'paused');
+  const atPause = (await tracePoints(page, 'chart.loss'))[0]!.length;
+  await page.waitForTimeout(1500);
+  expect((await tracePoints(page, 'chart.loss'))[0]!.length).toBe(atPause);
+  await page.getByTestId('run.resume').click();
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'training');
+  await expect.poll(async () => (await tracePoints(page, 'chart.loss'))[0]!.length).toBeGreaterThan(atPause);
+
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  const [raw, smooth] = await tracePoints(page, 'chart.loss');
+  expect(raw!.length).toBe(120);
+  const head = smooth!.slice(0, 10).reduce((a, b) => a + b, 0) / 10;
+  const tail = smooth!.slice(-10).reduce((a, b) => a + b, 0) / 10;
+  expect(tail).toBeLessThan(head - 0.1);
+  const knn = (await tracePoints(page, 'chart.accuracy'))[1]!;
+  expect(knn.length).toBe(4); // steps 0, 40, 80, 120
+  expect(knn[knn.length - 1]!).toBeGreaterThan(knn[0]!);
+
+  await expect.poll(async () => Number(await page.getByTestId('chart.tsne').getAttribute('data-points'))).toBe(1000);
+  await expect(page.getByTestId('chart.tsne')).toContainText('step 120');
+  await page.screenshot({ path: testInfo.outputPath('trained.png'), fullPage: true });
+});
+
+test('WebGPU (software adapter): a tiny seeded run trains and the loss chart gets points', async ({ page }) => {
+  const hasAdapter = await page.goto('./').then(() => page.evaluate(async () => !!(await (navigator as Navigator & { gpu?: GPU }).gpu?.requestAdapter())));
+  test.skip(!hasAdapter, 'this browser gives no WebGPU adapter');
+  await page.goto('./#backend=webgpu&batchSize=8&steps=3&evalEvery=3&width=4&warmupSteps=1&seed=7');
+  await page.getByTestId('run.start').click();
+  await expect(page.getByTestId('status.backend')).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 200_000 });
+  const [raw] = await tracePoints(page, 'chart.loss');
+  expect(raw!.length).toBe(3);
+  for (const v of raw!) expect(Number.isFinite(v)).toBe(true);
+});

@@ -1,0 +1,69 @@
+/** The playground's one screen: settings on the left; status, charts and the embedding map on the right. */
+import { lazy, Suspense } from 'react';
+import { pause, reset, resume, setConfig, start, stop } from './state/controller';
+import { useApp } from './state/store';
+import { ConfigPanel } from './ui/ConfigPanel';
+import { StatusLine } from './ui/StatusLine';
+
+// plotly.js is large: the charts load after the first paint.
+const Charts = lazy(() => import('./ui/Charts').then((m) => ({ default: m.Charts })));
+const EmbeddingMap = lazy(() => import('./ui/EmbeddingMap').then((m) => ({ default: m.EmbeddingMap })));
+
+export function App() {
+  const config = useApp((s) => s.config);
+  const status = useApp((s) => s.status);
+  const notices = useApp((s) => s.notices);
+  const running = status.kind === 'training' || status.kind === 'starting' || status.kind === 'paused';
+  return (
+    <div className="app">
+      <header>
+        <h1>Contrastive Playground</h1>
+        <p className="tagline">Train a self-supervised model on MNIST in your browser, without labels, and watch it learn.</p>
+      </header>
+      {notices.length > 0 && (
+        <ul className="notices" data-testid="notices" role="status">
+          {notices.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+      <main>
+        <aside>
+          <div className="controls">
+            <button data-testid="run.start" onClick={() => void start()} disabled={status.kind === 'starting'}>
+              {running ? 'Restart' : 'Start'}
+            </button>
+            {status.kind === 'paused' ? (
+              <button data-testid="run.resume" onClick={resume}>
+                Resume
+              </button>
+            ) : (
+              <button data-testid="run.pause" onClick={pause} disabled={status.kind !== 'training'}>
+                Pause
+              </button>
+            )}
+            <button data-testid="run.stop" onClick={stop} disabled={!running}>
+              Stop
+            </button>
+            <button data-testid="run.reset" onClick={reset}>
+              Reset
+            </button>
+          </div>
+          {running && <p className="hint">Changed settings apply on the next start.</p>}
+          <ConfigPanel config={config} onChange={setConfig} />
+        </aside>
+        <section className="results">
+          <StatusLine />
+          <Suspense fallback={<div className="loading">Loading charts…</div>}>
+            <Charts />
+            <EmbeddingMap />
+          </Suspense>
+        </section>
+      </main>
+      <footer>
+        SimCLR (Chen et al., 2020, arXiv 2002.05709) on TensorFlow.js · MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0) · labels are used only to
+        evaluate and colour, never to train.
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * Headless runner: the same engine as the page, on tfjs' WASM (default) or CPU backend in Node.
+ *   npm run train -- --config FILE.json [--backend wasm|cpu] [--log-every N]
+ * Prints one JSON line per logged step; exits 2 with a message on a bad config or argument.
+ */
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { validateConfig } from '../shared/config';
+import { loadMnistFromDisk } from '../engine/nodeData';
+import { Trainer } from '../engine/trainer';
+import { registerKernelFixes } from '../engine/kernels';
+
+function fail(message: string): never {
+  process.stderr.write(`train: ${message}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): { config?: string; backend: 'wasm' | 'cpu'; logEvery: number } {
+  const out: { config?: string; backend: 'wasm' | 'cpu'; logEvery: number } = { backend: 'wasm', logEvery: 10 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    if (a === '--config' && v) out.config = v;
+    else if (a === '--backend' && (v === 'wasm' || v === 'cpu')) out.backend = v;
+    else if (a === '--log-every' && v && Number.isInteger(Number(v)) && Number(v) > 0) out.logEvery = Number(v);
+    else fail(`unknown or incomplete argument "${a}" (usage: --config FILE.json [--backend wasm|cpu] [--log-every N])`);
+    i++;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  let raw: unknown = {};
+  if (args.config) {
+    let text: string;
+    try {
+      text = readFileSync(args.config, 'utf8');
+    } catch (e) {
+      fail(`cannot read config file ${args.config}: ${(e as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      fail(`config file ${args.config} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const r = validateConfig(raw);
+  if (!r.ok) fail(`bad config:\n  ${r.errors.join('\n  ')}`);
+  const config = r.config;
+  const backend = config.backend === 'cpu' || config.backend === 'wasm' ? config.backend : args.backend;
+  registerKernelFixes();
+  if (!(await tf.setBackend(backend))) fail(`backend ${backend} failed to initialise`);
+  await tf.ready();
+  const trainer = new Trainer(config, loadMnistFromDisk());
+  const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  const first = await trainer.evaluate();
+  print({ step: 0, knnAcc: round(first.knnAcc), backend });
+  while (!trainer.done) {
+    const m = await trainer.trainStep();
+    const stepNo = m.step + 1;
+    const evalNow = stepNo % config.evalEvery === 0 || stepNo === config.steps;
+    const line: Record<string, number> = { step: stepNo, loss: round(m.loss), lr: round(m.lr), acc: round(m.acc), ms: Math.round(m.ms) };
+    if (evalNow) line.knnAcc = round((await trainer.evaluate()).knnAcc);
+    if (evalNow || stepNo % args.logEvery === 0) print(line);
+  }
+  trainer.dispose();
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e5) / 1e5;
+}
+
+main().catch((e: unknown) => fail((e as Error).stack ?? String(e)));

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { configFromHash, configToHash, DEFAULT_CONFIG, validateConfig } from './config';
+
+describe('config validation', () => {
+  it('accepts the defaults and an empty object', () => {
+    expect(validateConfig({})).toEqual({ ok: true, config: DEFAULT_CONFIG });
+    expect(validateConfig({ ...DEFAULT_CONFIG }).ok).toBe(true);
+  });
+
+  it.each([
+    [{ temperature: Number.NaN }, 'temperature τ must be a finite number'],
+    [{ temperature: -0.1 }, 'temperature τ must be greater than 0'],
+    [{ temperature: 0 }, 'temperature τ must be greater than 0'],
+    [{ batchSize: 1 }, 'batch size must be at least 2'],
+    [{ batchSize: 16.5 }, 'batch size must be a whole number'],
+    [{ method: 'moco-v9' }, 'unknown method "moco-v9"'],
+    [{ lr: 'fast' }, 'learning rate must be a finite number'],
+    [{ projection: 'maybe' }, 'projection must be true or false'],
+    [{ colour: 'red' }, 'unknown setting "colour"'],
+    [{ steps: 10, warmupSteps: 10 }, 'warm-up steps (10) must be fewer than steps (10)'],
+  ])('rejects %j with a clear message', (raw, message) => {
+    const r = validateConfig(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join('\n')).toContain(message);
+  });
+
+  it('rejects what is not an object', () => {
+    for (const raw of [null, 3, 'x', [1]]) expect(validateConfig(raw).ok).toBe(false);
+  });
+
+  it('reports every bad field at once', () => {
+    const r = validateConfig({ temperature: -1, batchSize: 0 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toHaveLength(2);
+  });
+});
+
+describe('config in the URL hash', () => {
+  it('round-trips, writing only what differs from the defaults', () => {
+    const c = { ...DEFAULT_CONFIG, temperature: 0.1, projection: false, optimizer: 'sgd' as const, seed: 42 };
+    const hash = configToHash(c);
+    expect(hash).toBe('projection=false&temperature=0.1&optimizer=sgd&seed=42');
+    expect(configFromHash(`#${hash}`)).toEqual({ config: c, errors: [] });
+    expect(configToHash(DEFAULT_CONFIG)).toBe('');
+  });
+
+  it('rejects bad values one by one and keeps the rest', () => {
+    const { config, errors } = configFromHash('#temperature=0.2&batchSize=1e400&lr=abc&evil=%3Cscript%3E&steps=50');
+    expect(config.temperature).toBe(0.2);
+    expect(config.steps).toBe(50);
+    expect(config.batchSize).toBe(DEFAULT_CONFIG.batchSize);
+    expect(config.lr).toBe(DEFAULT_CONFIG.lr);
+    expect(errors).toHaveLength(3);
+    expect(errors.join('\n')).toContain('unknown setting "evil"');
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * The page side of the worker boundary: owns the training and t-SNE workers, turns their events into store
+ * updates, and keeps the URL hash in step with the config. No tensor work happens here.
+ */
+import * as Comlink from 'comlink';
+import { configFromHash, configToHash, type TrainConfig } from '../shared/config';
+import type { WorkerEvent } from '../shared/messages';
+import type { TrainWorkerApi } from '../worker/train.worker';
+import type { TsneWorkerApi } from '../worker/tsne.worker';
+import { emptyMetrics, store } from './store';
+
+/** Smoothing of the loss curve (an exponential moving average, as TensorBoard's slider). */
+const SMOOTHING = 0.9;
+
+let trainWorker: Worker | null = null;
+let trainApi: Comlink.Remote<TrainWorkerApi> | null = null;
+let tsneApi: Comlink.Remote<TsneWorkerApi> | null = null;
+/** Events of older runs are dropped: only this run's id is current. */
+let currentRun = 0;
+let expectRun = 0;
+let tsneBusy = false;
+let tsnePending: { embeddings: Float32Array; dim: number; labels: Int32Array; step: number; run: number } | null = null;
+const pageStart = performance.now();
+
+function getTrainApi(): Comlink.Remote<TrainWorkerApi> {
+  if (!trainApi) {
+    trainWorker = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+    trainWorker.addEventListener('error', (e) => {
+      fail(`the training worker crashed: ${e.message || 'unknown error'}`);
+    });
+    trainApi = Comlink.wrap<TrainWorkerApi>(trainWorker);
+  }
+  return trainApi;
+}
+
+function getTsneApi(): Comlink.Remote<TsneWorkerApi> {
+  if (!tsneApi) {
+    const w = new Worker(new URL('../worker/tsne.worker.ts', import.meta.url), { type: 'module', name: 'tsne' });
+    tsneApi = Comlink.wrap<TsneWorkerApi>(w);
+  }
+  return tsneApi;
+}
+
+function fail(message: string): void {
+  store.setState({ status: { kind: 'error', message } });
+}
+
+/** Loads the held-out images for hover previews (once, at start-up). */
+export async function loadDataset(): Promise<void> {
+  try {
+    const heldOut = await getTrainApi().loadDataset();
+    store.setState({ heldOut });
+  } catch (e) {
+    fail(`could not load the dataset: ${(e as Error).message}`);
+  }
+}
+
+function onEvents(events: WorkerEvent[]): void {
+  for (const ev of events) {
+    if (ev.runId !== expectRun) continue;
+    switch (ev.type) {
+      case 'status':
+        store.setState({ status: { kind: ev.status } });
+        break;
+      case 'backend':
+        store.setState({ backend: ev.info });
+        break;
+      case 'steps': {
+        const m = store.getState().metrics;
+        for (const s of ev.steps) {
+          const prev = m.lossSmooth.length ? m.lossSmooth[m.lossSmooth.length - 1]! : s.loss;
+          m.step.push(s.step + 1);
+          m.loss.push(s.loss);
+          m.lossSmooth.push(m.lossSmooth.length ? SMOOTHING * prev + (1 - SMOOTHING) * s.loss : s.loss);
+          m.lr.push(s.lr);
+          m.acc.push(s.acc);
+          m.stepMs.push(s.ms);
+        }
+        const first = store.getState().firstLossMs ?? performance.now() - pageStart;
+        store.setState({ metrics: { ...m, version: m.version + 1 }, firstLossMs: first });
+        break;
+      }
+      case 'eval': {
+        const m = store.getState().metrics;
+        m.evalStep.push(ev.eval.step);
+        m.knn.push(ev.eval.knnAcc);
+        store.setState({ metrics: { ...m, version: m.version + 1 } });
+        requestMap({ embeddings: ev.embeddings, dim: ev.dim, labels: ev.labels, step: ev.eval.step, run: ev.runId });
+        break;
+      }
+      case 'error':
+        fail(ev.message);
+        break;
+    }
+  }
+}
+
+/** Queues a t-SNE layout; only the newest embeddings wait while one is being computed. */
+function requestMap(job: NonNullable<typeof tsnePending>): void {
+  tsnePending = job;
+  if (!tsneBusy) void drainMap();
+}
+
+async function drainMap(): Promise<void> {
+  tsneBusy = true;
+  try {
+    while (tsnePending) {
+      const job = tsnePending;
+      tsnePending = null;
+      const n = job.labels.length;
+      const prev = store.getState().map;
+      const init = prev && prev.xy.length === n * 2 ? prev.xy.slice() : null;
+      const seed = store.getState().config.seed;
+      const xy = await getTsneApi().layout(
+        Comlink.transfer(job.embeddings, [job.embeddings.buffer]),
+        n,
+        job.dim,
+        init ? Comlink.transfer(init, [init.buffer]) : null,
+        seed,
+      );
+      if (job.run === expectRun) store.setState({ map: { step: job.step, xy, labels: job.labels } });
+    }
+  } catch (e) {
+    fail(`t-SNE failed: ${(e as Error).message}`);
+  } finally {
+    tsneBusy = false;
+  }
+}
+
+/** Starts a new run with the current config, discarding the previous run's charts. */
+export async function start(): Promise<void> {
+  const config = store.getState().config;
+  currentRun++;
+  expectRun = currentRun;
+  const runIdInWorker = expectRun;
+  store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'starting' } });
+  try {
+    // The worker numbers runs itself; we map our counter onto its ids through the first event.
+    await getTrainApi().start(
+      config,
+      Comlink.proxy((events: WorkerEvent[]) => {
+        if (runIdInWorker !== currentRun) return;
+        const relabelled = events.map((e) => ({ ...e, runId: runIdInWorker }));
+        onEvents(relabelled as WorkerEvent[]);
+      }),
+    );
+  } catch (e) {
+    if (runIdInWorker === currentRun) fail(`the training worker failed: ${(e as Error).message}`);
+  }
+}
+
+export function pause(): void {
+  void trainApi?.pause();
+}
+
+export function resume(): void {
+  void trainApi?.resume();
+}
+
+export function stop(): void {
+  void trainApi?.stop();
+}
+
+/** Stops any run and clears the charts and map; the config stays. */
+export function reset(): void {
+  currentRun++;
+  expectRun = currentRun;
+  void trainApi?.stop();
+  store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'idle' } });
+}
+
+/** Replaces the config (already validated by the panel) and mirrors it to the URL hash. */
+export function setConfig(config: TrainConfig): void {
+  store.setState({ config });
+  const hash = configToHash(config);
+  history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+}
+
+/** Reads the config from the URL hash; rejected values are listed as notices. */
+export function loadConfigFromUrl(): void {
+  const { config, errors } = configFromHash(location.hash);
+  store.setState({ config, notices: errors });
+}
+
+/** Test hook: the worker's live tensor count. */
+export async function workerMemory(): Promise<{ numTensors: number; backend: string } | null> {
+  return trainApi ? trainApi.memory() : null;
+}

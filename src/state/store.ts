@@ -1,0 +1,70 @@
+/**
+ * The page's one store (zustand): config (mirrored to the URL hash), run status, and metrics as append-only
+ * arrays that feed the charts.
+ */
+import { createStore } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { DEFAULT_CONFIG, type TrainConfig } from '../shared/config';
+import type { BackendInfo, HeldOutImages } from '../shared/messages';
+
+/** Where the run is; 'error' carries what went wrong, in words. */
+export type RunStatus =
+  | { kind: 'idle' }
+  | { kind: 'starting' }
+  | { kind: 'training' }
+  | { kind: 'paused' }
+  | { kind: 'done' }
+  | { kind: 'stopped' }
+  | { kind: 'error'; message: string };
+
+/** Append-only series; `version` changes on each append so charts know to redraw. */
+export interface Metrics {
+  step: number[];
+  loss: number[];
+  lossSmooth: number[];
+  lr: number[];
+  acc: number[];
+  stepMs: number[];
+  evalStep: number[];
+  knn: number[];
+  version: number;
+}
+
+export interface EmbeddingMap {
+  step: number;
+  xy: Float32Array;
+  labels: Int32Array;
+}
+
+export interface AppState {
+  config: TrainConfig;
+  /** Messages about rejected settings (from the URL or the panel). */
+  notices: string[];
+  status: RunStatus;
+  backend: BackendInfo | null;
+  metrics: Metrics;
+  map: EmbeddingMap | null;
+  heldOut: HeldOutImages | null;
+  /** Page load → first loss point, ms (for the benchmark). */
+  firstLossMs: number | null;
+}
+
+export function emptyMetrics(): Metrics {
+  return { step: [], loss: [], lossSmooth: [], lr: [], acc: [], stepMs: [], evalStep: [], knn: [], version: 0 };
+}
+
+export const store = createStore<AppState>(() => ({
+  config: { ...DEFAULT_CONFIG },
+  notices: [],
+  status: { kind: 'idle' },
+  backend: null,
+  metrics: emptyMetrics(),
+  map: null,
+  heldOut: null,
+  firstLossMs: null,
+}));
+
+/** React hook over the store with a selector. */
+export function useApp<T>(selector: (s: AppState) => T): T {
+  return useStore(store, selector);
+}

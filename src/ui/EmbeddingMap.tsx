@@ -1,0 +1,84 @@
+/** The live t-SNE map of held-out embeddings, coloured by the true class; hovering a point shows its image. */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Data } from 'plotly.js-dist-min';
+import { useApp } from '../state/store';
+import { Plot } from './Plot';
+
+/** Ten distinguishable colours (Tableau 10), one per class. */
+export const CLASS_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+export function EmbeddingMap() {
+  const map = useApp((s) => s.map);
+  const heldOut = useApp((s) => s.heldOut);
+  const [hovered, setHovered] = useState<number | null>(null);
+  const { data, index } = useMemo(() => {
+    if (!map) return { data: [] as Data[], index: [] as number[][] };
+    const classes = heldOut?.classNames ?? [];
+    const byClass = new Map<number, number[]>();
+    map.labels.forEach((l, i) => {
+      const list = byClass.get(l) ?? [];
+      list.push(i);
+      byClass.set(l, list);
+    });
+    const keys = [...byClass.keys()].sort((a, b) => a - b);
+    const index = keys.map((k) => byClass.get(k)!);
+    const data: Data[] = keys.map((k, t) => ({
+      type: 'scatter',
+      mode: 'markers',
+      name: classes[k] ?? String(k),
+      x: index[t]!.map((i) => map.xy[2 * i]!),
+      y: index[t]!.map((i) => map.xy[2 * i + 1]!),
+      marker: { size: 5, color: CLASS_COLORS[k % CLASS_COLORS.length] },
+      hoverinfo: 'none',
+    }));
+    return { data, index };
+  }, [map, heldOut]);
+
+  return (
+    <div className="map-wrap">
+      <Plot
+        testId="chart.tsne"
+        height={420}
+        data={data}
+        layout={{
+          title: { text: map ? `t-SNE of held-out h, step ${map.step}` : 't-SNE map (waiting for the first evaluation)' },
+          xaxis: { visible: false },
+          yaxis: { visible: false, scaleanchor: 'x' },
+          legend: { title: { text: 'class' } },
+          hovermode: 'closest',
+        }}
+        onHover={(p, c) => setHovered(index[c]?.[p] ?? null)}
+        onUnhover={() => setHovered(null)}
+      />
+      <HoverImage index={hovered} />
+    </div>
+  );
+}
+
+/** The hovered held-out image, drawn at 4× on a canvas. */
+function HoverImage({ index }: { index: number | null }) {
+  const heldOut = useApp((s) => s.heldOut);
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx || !heldOut || index === null) return;
+    const { h, w, c, images } = heldOut;
+    const img = ctx.createImageData(w, h);
+    const off = index * h * w * c;
+    for (let p = 0; p < h * w; p++) {
+      for (let k = 0; k < 3; k++) img.data[4 * p + k] = images[off + p * c + (c === 3 ? k : 0)]!;
+      img.data[4 * p + 3] = 255;
+    }
+    canvas.width = w;
+    canvas.height = h;
+    ctx.putImageData(img, 0, 0);
+  }, [index, heldOut]);
+  const label = heldOut && index !== null ? heldOut.classNames[heldOut.labels[index]!] : null;
+  return (
+    <div className="hover-image" data-testid="map.hover" hidden={index === null}>
+      <canvas ref={ref} width={28} height={28} />
+      <span>{label !== null ? `#${index} · class ${label}` : ''}</span>
+    </div>
+  );
+}
