@@ -1,0 +1,32 @@
+/** Benchmark harness page: runs the real training worker with a given config and reports per-step times. */
+import * as Comlink from 'comlink';
+import type { TrainConfig } from '../src/shared/config';
+import type { WorkerEvent } from '../src/shared/messages';
+import type { TrainWorkerApi } from '../src/worker/train.worker';
+
+export interface BenchResult {
+  backend: string;
+  reason: string;
+  stepMs: number[];
+  error?: string;
+}
+
+async function runBench(config: TrainConfig): Promise<BenchResult> {
+  const worker = new Worker(new URL('../src/worker/train.worker.ts', import.meta.url), { type: 'module' });
+  const api = Comlink.wrap<TrainWorkerApi>(worker);
+  const out: BenchResult = { backend: '', reason: '', stepMs: [] };
+  await api.start(
+    config,
+    Comlink.proxy((events: WorkerEvent[]) => {
+      for (const e of events) {
+        if (e.type === 'backend') Object.assign(out, { backend: e.info.name, reason: e.info.reason });
+        if (e.type === 'steps') out.stepMs.push(...e.steps.map((s) => s.ms));
+        if (e.type === 'error') out.error = e.message;
+      }
+    }),
+  );
+  worker.terminate();
+  return out;
+}
+
+(window as unknown as { runBench: typeof runBench }).runBench = runBench;

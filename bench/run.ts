@@ -1,0 +1,139 @@
+/**
+ * `npm run bench`: median ms per SimCLR training step (augmentation included) for the default CNN at batch
+ * 128 on each backend in headless Chromium and on WASM in Node, each as a ratio to PyTorch on CPU measured
+ * in the same run; then time from page load to the first loss point and main-thread long tasks during a
+ * 30 s training run with the live t-SNE map.
+ *   npm run bench [-- --quick]    (--quick: fewer steps, skips the slow software backends)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { build, preview } from 'vite';
+import { DEFAULT_CONFIG, type TrainConfig } from '../src/shared/config';
+import { registerKernelFixes } from '../src/engine/kernels';
+import { loadMnistFromDisk } from '../src/engine/nodeData';
+import { Trainer } from '../src/engine/trainer';
+import type { BenchResult } from './browser';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const QUICK = process.argv.includes('--quick');
+const BATCH = 128;
+const PORT = 4180;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : Number.NaN;
+}
+
+function torchReference(): { ms: number; version: string } | null {
+  const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const r = spawnSync(py, [`${ROOT}bench/torch_step.py`, '--batch', String(BATCH), '--steps', QUICK ? '10' : '30', '--threads', '2'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log(`PyTorch reference skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    return null;
+  }
+  const j = JSON.parse(r.stdout.trim()) as { median_ms: number; torch: string };
+  return { ms: j.median_ms, version: j.torch };
+}
+
+async function nodeWasm(steps: number): Promise<number> {
+  registerKernelFixes();
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const t = new Trainer({ ...DEFAULT_CONFIG, batchSize: BATCH, steps: steps + 2 }, loadMnistFromDisk());
+  const ms: number[] = [];
+  for (let i = 0; i < steps + 2; i++) {
+    const m = await t.trainStep();
+    if (i >= 2) ms.push(m.ms);
+  }
+  t.dispose();
+  return median(ms);
+}
+
+async function main(): Promise<void> {
+  const rows: { where: string; backend: string; ms: number; note?: string }[] = [];
+  console.log('PyTorch reference (CPU, 2 threads)…');
+  const torchRef = torchReference();
+
+  console.log('Node, tfjs WASM…');
+  rows.push({ where: 'node', backend: 'wasm', ms: await nodeWasm(QUICK ? 5 : 15) });
+
+  console.log('Building the app and the bench page…');
+  const outDir = `${ROOT}bench/out/dist`;
+  await build({
+    root: ROOT,
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, rollupOptions: { input: { main: `${ROOT}index.html`, bench: `${ROOT}bench/browser.html` } } },
+  });
+  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
+  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--disable-background-networking', '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
+  });
+  try {
+    const base = `http://127.0.0.1:${PORT}/`;
+    const plan: { backend: TrainConfig['backend']; steps: number }[] = [
+      { backend: 'wasm', steps: QUICK ? 5 : 20 },
+      { backend: 'webgl', steps: QUICK ? 2 : 5 },
+      ...(QUICK ? [] : [{ backend: 'webgpu' as const, steps: 3 }, { backend: 'cpu' as const, steps: 2 }]),
+      { backend: 'auto', steps: QUICK ? 3 : 10 },
+    ];
+    for (const p of plan) {
+      console.log(`Chromium, ${p.backend}…`);
+      const page = await browser.newPage();
+      await page.goto(`${base}bench/browser.html`);
+      const cfg: TrainConfig = { ...DEFAULT_CONFIG, backend: p.backend, batchSize: BATCH, steps: p.steps + 2, warmupSteps: 1, evalEvery: 100000 };
+      const r = (await page.evaluate((c) => (window as unknown as { runBench(c: unknown): Promise<BenchResult> }).runBench(c), cfg)) as BenchResult;
+      await page.close();
+      if (r.error) {
+        rows.push({ where: 'chromium', backend: p.backend, ms: Number.NaN, note: r.error });
+        continue;
+      }
+      const label = p.backend === 'auto' ? `auto → ${r.backend}` : r.backend === p.backend ? p.backend : `${p.backend} (fell back to ${r.backend})`;
+      rows.push({ where: 'chromium', backend: label, ms: median(r.stepMs.slice(2)), note: p.backend === 'auto' ? r.reason : undefined });
+    }
+
+    console.log('App: page load → first loss point, long tasks during 30 s of training with the live map…');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.addInitScript(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${base}#backend=wasm&steps=100000&evalEvery=25`);
+    await page.getByTestId('run.start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart.loss"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 120_000 });
+    const firstLossMs = await page.evaluate(() => performance.now());
+    const longBefore = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.length);
+    await page.waitForTimeout(30_000);
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    const maps = await page.getByTestId('chart.tsne').innerText();
+    await page.close();
+
+    console.log('\n== SimCLR step, small CNN on 28×28 MNIST, batch 128, augmentation included ==');
+    if (torchRef) console.log(`reference: PyTorch ${torchRef.version} CPU (2 threads): ${torchRef.ms.toFixed(1)} ms/step`);
+    console.log('where     backend                     ms/step   × PyTorch');
+    for (const r of rows) {
+      const ratio = torchRef && Number.isFinite(r.ms) ? (r.ms / torchRef.ms).toFixed(2) : '—';
+      console.log(`${r.where.padEnd(9)} ${r.backend.padEnd(27)} ${(Number.isFinite(r.ms) ? r.ms.toFixed(1) : 'n/a').padStart(8)}   ${ratio.padStart(8)}${r.note ? `   (${r.note})` : ''}`);
+    }
+    console.log('\n== App (built, vite preview, WASM forced, default config) ==');
+    console.log(`page load → first loss point: ${firstLossMs.toFixed(0)} ms`);
+    console.log(`main-thread long tasks (> 50 ms) during 30 s of training: ${longTasks.length - longBefore} (${longTasks.slice(longBefore).map((d) => d.toFixed(0)).join(', ') || 'none'}); before the first loss point: ${longBefore}`);
+    console.log(`map at the end: ${maps.split('\n')[0]}`);
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
