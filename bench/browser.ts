@@ -24,6 +24,7 @@ async function runBench(config: TrainConfig): Promise<BenchResult> {
         if (e.type === 'error') out.error = e.message;
       }
     }),
+    { evaluate: false },
   );
   worker.terminate();
   return out;

@@ -23,8 +23,8 @@ export function Charts() {
   );
   return (
     <div className="charts">
-      <Plot revision={metrics.version} testId="chart.loss" data={loss} layout={{ title: { text: 'NT-Xent loss' }, xaxis: { title: { text: 'step' } }, legend: { orientation: 'h', y: -0.25 } }} />
-      <Plot revision={metrics.version} testId="chart.accuracy" data={acc} layout={{ title: { text: 'Accuracy' }, xaxis: { title: { text: 'step' } }, yaxis: { range: [0, 1] }, legend: { orientation: 'h', y: -0.25 } }} />
+      <Plot revision={metrics.version} testId="chart.loss" data={loss} layout={{ title: { text: 'NT-Xent loss' }, xaxis: { title: { text: 'step' } }, legend: { orientation: 'h', y: -0.35 }, margin: { l: 50, r: 10, t: 30, b: 75 } }} />
+      <Plot revision={metrics.version} testId="chart.accuracy" data={acc} layout={{ title: { text: 'Accuracy' }, xaxis: { title: { text: 'step' } }, yaxis: { range: [0, 1] }, legend: { orientation: 'h', y: -0.35 }, margin: { l: 50, r: 10, t: 30, b: 75 } }} />
       <Plot revision={metrics.version} testId="chart.lr" data={lr} layout={{ title: { text: 'Learning rate' }, xaxis: { title: { text: 'step' } }, showlegend: false }} />
     </div>
   );

@@ -93,8 +93,12 @@ const api = {
     return Comlink.transfer(out, [images.buffer, labels.buffer]);
   },
 
-  /** Runs training to the end (or until stopped), streaming events; resolves when the run is over. */
-  async start(config: TrainConfig, emit: (events: WorkerEvent[]) => void): Promise<void> {
+  /**
+   * Runs training to the end (or until stopped), streaming events; resolves when the run is over.
+   * `evaluate: false` skips kNN and embeddings (the benchmarks time steps alone).
+   */
+  async start(config: TrainConfig, emit: (events: WorkerEvent[]) => void, options: { evaluate?: boolean } = {}): Promise<void> {
+    const evaluate = options.evaluate ?? true;
     const runId = ++runCounter;
     control.stopped = true;
     control.wake();
@@ -114,6 +118,7 @@ const api = {
       emit([{ type: 'backend', runId, info }]);
       trainer = new Trainer(config, dataset!);
       const sendEval = async () => {
+        if (!evaluate) return;
         const ev = await trainer!.evaluate();
         const labels = trainer!.heldLabels.slice();
         emit(
