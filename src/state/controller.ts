@@ -17,7 +17,6 @@ let trainApi: Comlink.Remote<TrainWorkerApi> | null = null;
 let tsneApi: Comlink.Remote<TsneWorkerApi> | null = null;
 /** Events of older runs are dropped: only this run's id is current. */
 let currentRun = 0;
-let expectRun = 0;
 let tsneBusy = false;
 let tsnePending: { embeddings: Float32Array; dim: number; labels: Int32Array; step: number; run: number } | null = null;
 const pageStart = performance.now();
@@ -55,9 +54,9 @@ export async function loadDataset(): Promise<void> {
   }
 }
 
-function onEvents(events: WorkerEvent[]): void {
+/** Applies a batch of the current run's events (the worker's own run ids are not used on this side). */
+function onEvents(events: WorkerEvent[], run: number): void {
   for (const ev of events) {
-    if (ev.runId !== expectRun) continue;
     switch (ev.type) {
       case 'status':
         store.setState({ status: { kind: ev.status } });
@@ -85,7 +84,7 @@ function onEvents(events: WorkerEvent[]): void {
         m.evalStep.push(ev.eval.step);
         m.knn.push(ev.eval.knnAcc);
         store.setState({ metrics: { ...m, version: m.version + 1 } });
-        requestMap({ embeddings: ev.embeddings, dim: ev.dim, labels: ev.labels, step: ev.eval.step, run: ev.runId });
+        requestMap({ embeddings: ev.embeddings, dim: ev.dim, labels: ev.labels, step: ev.eval.step, run });
         break;
       }
       case 'error':
@@ -118,7 +117,7 @@ async function drainMap(): Promise<void> {
         init ? Comlink.transfer(init, [init.buffer]) : null,
         seed,
       );
-      if (job.run === expectRun) store.setState({ map: { step: job.step, xy, labels: job.labels } });
+      if (job.run === currentRun) store.setState({ map: { step: job.step, xy, labels: job.labels } });
     }
   } catch (e) {
     fail(`t-SNE failed: ${(e as Error).message}`);
@@ -130,22 +129,18 @@ async function drainMap(): Promise<void> {
 /** Starts a new run with the current config, discarding the previous run's charts. */
 export async function start(): Promise<void> {
   const config = store.getState().config;
-  currentRun++;
-  expectRun = currentRun;
-  const runIdInWorker = expectRun;
+  const run = ++currentRun;
   store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'starting' } });
   try {
-    // The worker numbers runs itself; we map our counter onto its ids through the first event.
+    // Events of a run that was since restarted or reset are dropped here.
     await getTrainApi().start(
       config,
       Comlink.proxy((events: WorkerEvent[]) => {
-        if (runIdInWorker !== currentRun) return;
-        const relabelled = events.map((e) => ({ ...e, runId: runIdInWorker }));
-        onEvents(relabelled as WorkerEvent[]);
+        if (run === currentRun) onEvents(events, run);
       }),
     );
   } catch (e) {
-    if (runIdInWorker === currentRun) fail(`the training worker failed: ${(e as Error).message}`);
+    if (run === currentRun) fail(`the training worker failed: ${(e as Error).message}`);
   }
 }
 
@@ -164,7 +159,6 @@ export function stop(): void {
 /** Stops any run and clears the charts and map; the config stays. */
 export function reset(): void {
   currentRun++;
-  expectRun = currentRun;
   void trainApi?.stop();
   store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'idle' } });
 }
