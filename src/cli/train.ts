@@ -55,14 +55,24 @@ async function main(): Promise<void> {
   await tf.ready();
   const trainer = new Trainer(config, loadMnistFromDisk());
   const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  const first = await trainer.evaluate();
-  print({ step: 0, knnAcc: round(first.knnAcc), backend });
+  const evalFields = async () => {
+    const e = await trainer.evaluate();
+    return { knnAcc: round(e.knnAcc), zStd: round(e.zStd), effRank: round(e.effRank) };
+  };
+  print({ step: 0, method: config.method, backend, ...(await evalFields()) });
   while (!trainer.done) {
     const m = await trainer.trainStep();
     const stepNo = m.step + 1;
     const evalNow = stepNo % config.evalEvery === 0 || stepNo === config.steps;
-    const line: Record<string, number> = { step: stepNo, loss: round(m.loss), lr: round(m.lr), acc: round(m.acc), ms: Math.round(m.ms) };
-    if (evalNow) line.knnAcc = round((await trainer.evaluate()).knnAcc);
+    let line: Record<string, number> = {
+      step: stepNo,
+      loss: round(m.loss),
+      lr: round(m.lr),
+      acc: round(m.acc),
+      zStd: round(m.zStd),
+      ms: Math.round(m.ms),
+    };
+    if (evalNow) line = { ...line, ...(await evalFields()) };
     if (evalNow || stepNo % args.logEvery === 0) print(line);
   }
   trainer.dispose();

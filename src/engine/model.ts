@@ -12,38 +12,83 @@ export interface ModelSpec {
   projection: boolean;
   projHidden: number;
   projDim: number;
+  /** Batch norm in the hidden layer of the projector and predictor (the Linear before it then has no bias). */
+  headBN?: boolean;
+  /** BYOL/SimSiam predictor q: an MLP projDim → predHidden → projDim. */
+  predictor?: boolean;
+  predHidden?: number;
+  /** False for a target / key network that only follows the online one by EMA. */
+  trainable?: boolean;
   seed: number;
 }
 
 /** A built model: its variables, and pure functions of them. */
 export interface Model {
   readonly variables: tf.Variable[];
+  /** The encoder's and projector's variables (without the predictor), in the same order for every model of a spec. */
+  readonly backboneVariables: tf.Variable[];
   /** Representation h, [N, 4·width]. */
   encode(x: tf.Tensor4D): tf.Tensor2D;
-  /** Projection z = g(h) (or h itself when the head is off). */
-  project(h: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Projection z = g(h) (or h itself when the head is off). With batch norm in the head, statistics come from
+   * this batch (training), or from `statsFrom` when given (evaluation: the statistics of a reference set).
+   */
+  project(h: tf.Tensor2D, statsFrom?: tf.Tensor2D): tf.Tensor2D;
+  /** Prediction q(z); the identity when the model has no predictor. */
+  predict(z: tf.Tensor2D): tf.Tensor2D;
+  readonly hasPredictor: boolean;
   readonly hDim: number;
   readonly zDim: number;
   dispose(): void;
 }
 
 /** He-normal weights (for ReLU layers) from a seeded stream. */
-function heNormal(shape: number[], fanIn: number, rand: () => number, name: string): tf.Variable {
+function heNormal(shape: number[], fanIn: number, rand: () => number, name: string, trainable: boolean): tf.Variable {
   const size = shape.reduce((a, b) => a * b, 1);
   const std = Math.sqrt(2 / fanIn);
   const v = new Float32Array(size);
   for (let i = 0; i < size; i++) v[i] = gaussian(rand) * std;
-  return tf.variable(tf.tensor(v, shape), true, name);
+  return tf.variable(tf.tensor(v, shape), trainable, name);
 }
 
 let modelCounter = 0;
 
+const BN_EPS = 1e-5;
+
+/** A two-layer MLP, Linear → [BN] → ReLU → Linear, as the heads of SimCLR, BYOL and SimSiam. */
+function mlp(inDim: number, hidden: number, outDim: number, bn: boolean, rand: () => number, name: string, trainable: boolean) {
+  const W1 = heNormal([inDim, hidden], inDim, rand, `${name}/w1`, trainable);
+  const W2 = heNormal([hidden, outDim], hidden, rand, `${name}/w2`, trainable);
+  const b1 = bn ? null : tf.variable(tf.zeros([hidden]), trainable, `${name}/b1`);
+  const gamma = bn ? tf.variable(tf.ones([hidden]), trainable, `${name}/gamma`) : null;
+  const beta = bn ? tf.variable(tf.zeros([hidden]), trainable, `${name}/beta`) : null;
+  const b2 = tf.variable(tf.zeros([outDim]), trainable, `${name}/b2`);
+  const variables = [W1, ...(b1 ? [b1] : []), ...(gamma && beta ? [gamma, beta] : []), W2, b2];
+  const hiddenPre = (x: tf.Tensor2D, statsFrom?: tf.Tensor2D): tf.Tensor2D => {
+    const a = tf.matMul(x, W1);
+    if (!gamma || !beta) return tf.add(a, b1!) as tf.Tensor2D;
+    // Batch norm over the batch axis with the biased variance, as torch.nn.BatchNorm1d in training mode.
+    const { mean, variance } = tf.moments(statsFrom ? tf.matMul(statsFrom, W1) : a, 0);
+    return tf.batchNorm(a, mean, variance, beta, gamma, BN_EPS) as tf.Tensor2D;
+  };
+  return {
+    variables,
+    apply(x: tf.Tensor2D, statsFrom?: tf.Tensor2D): tf.Tensor2D {
+      return tf.tidy(() => tf.add(tf.matMul(tf.relu(hiddenPre(x, statsFrom)), W2), b2) as tf.Tensor2D);
+    },
+  };
+}
+
 /**
  * Builds the small CNN: three 3×3 conv layers (width, 2·width, 4·width channels; the last two with stride 2),
- * ReLU, global average pooling; then the two-layer MLP head of SimCLR when `projection` is on.
+ * ReLU, global average pooling; then the two-layer MLP projection head when `projection` is on, and the
+ * predictor when asked for. The seeded stream draws the encoder, then the projector, then the predictor, so an
+ * online model and its target built from one seed start equal.
  */
 export function createModel(spec: ModelSpec): Model {
   const rand = mulberry32(spec.seed);
+  const trainable = spec.trainable ?? true;
+  const bn = spec.headBN ?? false;
   const [, , c] = spec.inputShape;
   const w = spec.width;
   const id = `m${modelCounter++}`;
@@ -53,23 +98,21 @@ export function createModel(spec: ModelSpec): Model {
     { cin: 2 * w, cout: 4 * w, stride: 2 },
   ].map((l, i) => ({
     ...l,
-    W: heNormal([3, 3, l.cin, l.cout], 9 * l.cin, rand, `${id}/conv${i}/w`),
-    b: tf.variable(tf.zeros([l.cout]), true, `${id}/conv${i}/b`),
+    W: heNormal([3, 3, l.cin, l.cout], 9 * l.cin, rand, `${id}/conv${i}/w`, trainable),
+    b: tf.variable(tf.zeros([l.cout]), trainable, `${id}/conv${i}/b`),
   }));
   const hDim = 4 * w;
-  const head = spec.projection
-    ? {
-        W1: heNormal([hDim, spec.projHidden], hDim, rand, `${id}/proj/w1`),
-        b1: tf.variable(tf.zeros([spec.projHidden]), true, `${id}/proj/b1`),
-        W2: heNormal([spec.projHidden, spec.projDim], spec.projHidden, rand, `${id}/proj/w2`),
-        b2: tf.variable(tf.zeros([spec.projDim]), true, `${id}/proj/b2`),
-      }
-    : null;
-  const variables = [...convs.flatMap((l) => [l.W, l.b]), ...(head ? [head.W1, head.b1, head.W2, head.b2] : [])];
+  const head = spec.projection ? mlp(hDim, spec.projHidden, spec.projDim, bn, rand, `${id}/proj`, trainable) : null;
+  const zDim = head ? spec.projDim : hDim;
+  const pred = spec.predictor ? mlp(zDim, spec.predHidden ?? zDim, zDim, bn, rand, `${id}/pred`, trainable) : null;
+  const backboneVariables = [...convs.flatMap((l) => [l.W, l.b]), ...(head ? head.variables : [])];
+  const variables = [...backboneVariables, ...(pred ? pred.variables : [])];
   return {
     variables,
+    backboneVariables,
     hDim,
-    zDim: head ? spec.projDim : hDim,
+    zDim,
+    hasPredictor: pred !== null,
     encode(x) {
       return tf.tidy(() => {
         let a: tf.Tensor4D = x;
@@ -77,15 +120,29 @@ export function createModel(spec: ModelSpec): Model {
         return tf.mean(a, [1, 2]) as tf.Tensor2D;
       });
     },
-    project(h) {
-      if (!head) return tf.clone(h);
-      return tf.tidy(() => {
-        const a = tf.relu(tf.add(tf.matMul(h, head.W1), head.b1));
-        return tf.add(tf.matMul(a, head.W2), head.b2) as tf.Tensor2D;
-      });
+    project(h, statsFrom) {
+      return head ? head.apply(h, statsFrom) : tf.clone(h);
+    },
+    predict(z) {
+      return pred ? pred.apply(z) : tf.clone(z);
     },
     dispose() {
       for (const v of variables) v.dispose();
     },
   };
+}
+
+/**
+ * Moves the target's backbone toward the online one: θ_t ← m·θ_t + (1 − m)·θ_o (MoCo's momentum update, BYOL's
+ * EMA); m = 0 copies.
+ */
+export function emaUpdate(target: Model, online: Model, m: number): void {
+  const t = target.backboneVariables;
+  const o = online.backboneVariables;
+  if (t.length !== o.length) throw new Error(`EMA between different architectures (${t.length} vs ${o.length} variables)`);
+  tf.tidy(() => {
+    for (let i = 0; i < t.length; i++) {
+      t[i]!.assign(m === 0 ? o[i]! : tf.add(tf.mul(t[i]!, m), tf.mul(o[i]!, 1 - m)));
+    }
+  });
 }

@@ -5,3 +5,12 @@ export function lrAt(step: number, baseLr: number, warmupSteps: number, totalSte
   const t = Math.min(1, Math.max(0, (step - warmupSteps) / decaySteps));
   return 0.5 * baseLr * (1 + Math.cos(Math.PI * t));
 }
+
+/**
+ * BYOL's target decay rate at step k of K (arXiv 2006.07733, §3.2): τ = 1 − (1 − τ_base)·(cos(πk/K) + 1)/2, from
+ * τ_base up to 1; constant τ_base when the cosine schedule is off.
+ */
+export function emaRateAt(step: number, steps: number, base: number, cosine: boolean): number {
+  if (!cosine) return base;
+  return 1 - ((1 - base) * (Math.cos((Math.PI * step) / steps) + 1)) / 2;
+}

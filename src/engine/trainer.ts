@@ -6,13 +6,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../shared/config';
 import type { StepMetrics, EvalMetrics } from '../shared/messages';
 import { augmentBatch, type AugParams } from './augment';
+import { collapseMeter, normalizedStd } from './collapse';
 import { gatherImages, makeSplit, type Dataset, type Split } from './data';
 import { knnAccuracy } from './knn';
-import { contrastiveAccuracy, ntXentFromLogits, ntXentLogits } from './losses';
-import { createModel, type Model } from './model';
+import { createModel, emaUpdate, type Model } from './model';
+import { needsTarget, newKeys, objective, targets } from './objectives';
 import { createOptimizer, type Optimizer } from './optim';
+import { KeyQueue } from './queue';
 import { mixSeed, mulberry32, shuffleInPlace } from './rng';
-import { lrAt } from './schedule';
+import { emaRateAt, lrAt } from './schedule';
 
 /** kNN settings of the live readout (issue: k = 20, cosine, on h). */
 export const KNN_K = 20;
@@ -64,9 +66,20 @@ function augParams(c: TrainConfig): AugParams {
   };
 }
 
-/** One SimCLR run: its model, optimizer, data on the backend, and step counter. */
+/** Whether a method's online network has a predictor. */
+function usesPredictor(c: TrainConfig): boolean {
+  return (c.method === 'byol' || c.method === 'simsiam') && c.predictor;
+}
+
+/**
+ * One run of any method: its online model (and, for MoCo and BYOL, the target network that follows it by EMA;
+ * for MoCo the key queue), optimizer, data on the backend, and step counter.
+ */
 export class Trainer {
   readonly model: Model;
+  /** MoCo's key encoder or BYOL's target network; null for the other methods. */
+  readonly target: Model | null;
+  readonly queue: KeyQueue | null;
   private readonly optimizer: Optimizer;
   private readonly sampler: BatchSampler;
   private readonly trainX: tf.Tensor4D;
@@ -74,6 +87,8 @@ export class Trainer {
   private readonly heldX: tf.Tensor4D;
   readonly bankLabels: Int32Array;
   readonly heldLabels: Int32Array;
+  /** Labels of the training split: read only by SupCon. */
+  private readonly trainLabels: Int32Array;
   readonly split: Split;
   private stepIndex = 0;
 
@@ -96,7 +111,21 @@ export class Trainer {
     this.heldX = held.t;
     this.bankLabels = bank.y;
     this.heldLabels = held.y;
-    this.model = createModel({ inputShape: shape, width: config.width, projection: config.projection, projHidden: config.projHidden, projDim: config.projDim, seed: config.seed });
+    this.trainLabels = train.y;
+    const spec = {
+      inputShape: shape,
+      width: config.width,
+      projection: config.projection,
+      projHidden: config.projHidden,
+      projDim: config.projDim,
+      headBN: config.headBN,
+      predHidden: config.predHidden,
+      seed: config.seed,
+    };
+    this.model = createModel({ ...spec, predictor: usesPredictor(config) });
+    this.target = needsTarget(config) ? createModel({ ...spec, predictor: false, trainable: false }) : null;
+    if (this.target) emaUpdate(this.target, this.model, 0); // start as a copy of the online network
+    this.queue = config.method === 'moco' ? new KeyQueue(config.mocoQueue, this.model.zDim, mixSeed(config.seed, 0x9e3e)) : null;
     this.optimizer = createOptimizer(this.model.variables, {
       kind: config.optimizer,
       momentum: config.momentum,
@@ -114,44 +143,62 @@ export class Trainer {
     return this.stepIndex >= this.config.steps;
   }
 
+  /** Both views of a batch; the image itself twice when augmentation is off (a collapse-lab setting). */
+  private views(x: tf.Tensor4D, step: number): [tf.Tensor4D, tf.Tensor4D] {
+    const c = this.config;
+    if (!c.augment) return [x, x];
+    const p = augParams(c);
+    return [augmentBatch(x, p, mixSeed(c.seed, step, 1)), augmentBatch(x, p, mixSeed(c.seed, step, 2))];
+  }
+
   /**
-   * Queues one training step on the backend and returns its loss and contrastive accuracy as tensors the
-   * caller owns (reading them back is the caller's choice, so a loop need not stall on every step).
+   * Queues one training step on the backend and returns its loss, in-batch accuracy and collapse-meter std as
+   * tensors the caller owns (reading them back is the caller's choice, so a loop need not stall on every step).
    */
-  enqueueStep(): { step: number; lr: number; loss: tf.Scalar; acc: tf.Scalar } {
+  enqueueStep(): { step: number; lr: number; loss: tf.Scalar; acc: tf.Scalar; zStd: tf.Scalar } {
     const c = this.config;
     const step = this.stepIndex;
     const lr = lrAt(step, c.lr, c.warmupSteps, c.steps);
     const idx = this.sampler.next(c.batchSize);
+    // MoCo updates the key encoder before computing this batch's keys (Algorithm 1); m = 0 copies the query encoder.
+    if (c.method === 'moco' && this.target) emaUpdate(this.target, this.model, c.mocoMomentum);
     let acc: tf.Scalar | null = null;
+    let zStd: tf.Scalar | null = null;
+    let keys: tf.Tensor2D | null = null;
     const { value, grads } = tf.tidy(() => {
       const x = tf.gather(this.trainX, tf.tensor1d(idx, 'int32'));
-      const p = augParams(c);
-      const v1 = augmentBatch(x, p, mixSeed(c.seed, step, 1));
-      const v2 = augmentBatch(x, p, mixSeed(c.seed, step, 2));
+      const [v1, v2] = this.views(x, step);
+      const labels = c.method === 'supcon' ? tf.tensor1d(Array.from(idx, (i) => this.trainLabels[i]!), 'int32') : null;
+      const t = targets(c, this.target, v1, v2);
+      if (t && this.queue) keys = tf.keep(newKeys(c, t));
       return tf.variableGrads(() => {
-        const m = this.model;
-        const logits = ntXentLogits(m.project(m.encode(v1)), m.project(m.encode(v2)), c.temperature);
-        acc = tf.keep(contrastiveAccuracy(logits));
-        return ntXentFromLogits(logits);
+        const out = objective({ config: c, online: this.model, v1, v2, labels, queue: this.queue?.value ?? null, targets: t });
+        acc = tf.keep(out.acc);
+        zStd = tf.keep(normalizedStd(out.z));
+        return out.loss;
       }, this.model.variables);
     });
     this.optimizer.step(grads, lr);
     tf.dispose(grads);
+    if (keys && this.queue) {
+      this.queue.enqueue(keys);
+      (keys as tf.Tensor).dispose();
+    }
+    // BYOL moves the target after the online update (Algorithm 1), at the scheduled rate τ.
+    if (c.method === 'byol' && this.target) emaUpdate(this.target, this.model, emaRateAt(step, c.steps, c.emaBase, c.emaCosine));
     this.stepIndex++;
-    return { step, lr, loss: value, acc: acc! };
+    return { step, lr, loss: value, acc: acc!, zStd: zStd! };
   }
 
   /** One step, read back: the loss, accuracy and timing of that step. Throws on a non-finite loss. */
   async trainStep(): Promise<StepMetrics> {
     const t0 = performance.now();
     const r = this.enqueueStep();
-    const [loss, acc] = await Promise.all([r.loss.data(), r.acc.data()]);
-    r.loss.dispose();
-    r.acc.dispose();
+    const [loss, acc, zStd] = await Promise.all([r.loss.data(), r.acc.data(), r.zStd.data()]);
+    tf.dispose([r.loss, r.acc, r.zStd]);
     const l = loss[0]!;
     if (!Number.isFinite(l)) throw new NonFiniteLossError(r.step, l);
-    return { step: r.step, loss: l, lr: r.lr, acc: acc[0]!, ms: performance.now() - t0 };
+    return { step: r.step, loss: l, lr: r.lr, acc: acc[0]!, zStd: zStd[0]!, ms: performance.now() - t0 };
   }
 
   /** Embeds images in chunks (h, the encoder output), returning a tensor the caller owns. */
@@ -166,26 +213,32 @@ export class Trainer {
     });
   }
 
-  /** kNN accuracy of h (held-out queries against the training bank) and the held-out embeddings. */
+  /**
+   * kNN accuracy of h (held-out queries against the training bank), the collapse meter on the held-out
+   * projections z (batch norm in the head uses the bank's statistics), and the held-out embeddings h.
+   */
   async evaluate(): Promise<EvalMetrics & { embeddings: Float32Array; dim: number }> {
     const bank = this.embed(this.bankX);
     const held = this.embed(this.heldX);
+    const z = this.model.project(held, bank);
     try {
       const knnAcc = await knnAccuracy(bank, this.bankLabels, held, this.heldLabels, {
         k: KNN_K,
         temperature: KNN_T,
         numClasses: this.dataset.numClasses,
       });
+      const meter = await collapseMeter(z);
       const embeddings = (await held.data()) as Float32Array;
-      return { step: this.stepIndex, knnAcc, embeddings, dim: held.shape[1] };
+      return { step: this.stepIndex, knnAcc, zStd: meter.zStd, effRank: meter.effRank ?? 0, zDim: meter.dim, embeddings, dim: held.shape[1] };
     } finally {
-      bank.dispose();
-      held.dispose();
+      tf.dispose([bank, held, z]);
     }
   }
 
   dispose(): void {
     this.model.dispose();
+    this.target?.dispose();
+    this.queue?.dispose();
     this.optimizer.dispose();
     this.trainX.dispose();
     this.bankX.dispose();

@@ -4,7 +4,7 @@
  */
 
 /** Self-supervised methods the engine implements. */
-export const METHODS = ['simclr'] as const;
+export const METHODS = ['simclr', 'moco', 'byol', 'simsiam', 'barlow', 'vicreg', 'supcon'] as const;
 export type Method = (typeof METHODS)[number];
 
 /** Encoders the engine can build. */
@@ -28,6 +28,31 @@ export interface TrainConfig {
   projection: boolean;
   projHidden: number;
   projDim: number;
+  /** Batch norm in the hidden layer of the projector and predictor MLPs (as BYOL, SimSiam, Barlow Twins, VICReg). */
+  headBN: boolean;
+  /** BYOL / SimSiam: the predictor MLP q on the online branch. */
+  predictor: boolean;
+  predHidden: number;
+  /** BYOL / SimSiam: stop-gradient on the target branch (off = a collapse-lab experiment). */
+  stopGradient: boolean;
+  /** Off: both views are the unaugmented image (a collapse-lab experiment). */
+  augment: boolean;
+  /** MoCo: queue size K (negative keys). */
+  mocoQueue: number;
+  /** MoCo: momentum m of the key encoder. */
+  mocoMomentum: number;
+  /** MoCo: symmetric loss (both views as queries). */
+  mocoSymmetric: boolean;
+  /** BYOL: τ_base, the target network's EMA rate at step 0. */
+  emaBase: number;
+  /** BYOL: raise τ from τ_base toward 1 with a cosine schedule (off = constant τ_base). */
+  emaCosine: boolean;
+  /** Barlow Twins: λ, weight of the off-diagonal (redundancy-reduction) term. */
+  barlowLambda: number;
+  /** VICReg: weights λ (invariance), μ (variance), ν (covariance). */
+  vicregSim: number;
+  vicregStd: number;
+  vicregCov: number;
   batchSize: number;
   temperature: number;
   lr: number;
@@ -59,6 +84,20 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   projection: true,
   projHidden: 64,
   projDim: 32,
+  headBN: false,
+  predictor: true,
+  predHidden: 64,
+  stopGradient: true,
+  augment: true,
+  mocoQueue: 2048,
+  mocoMomentum: 0.99,
+  mocoSymmetric: false,
+  emaBase: 0.99,
+  emaCosine: true,
+  barlowLambda: 0.0051,
+  vicregSim: 25,
+  vicregStd: 25,
+  vicregCov: 1,
   batchSize: 128,
   temperature: 0.5,
   lr: 0.003,
@@ -78,6 +117,27 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   backend: 'auto',
 });
 
+/**
+ * What each method's paper recommends for the settings methods share; switching the method in the panel loads
+ * these, and a config file or link that names a method starts from them. τ: SimCLR 0.5 (its Table 5 on small
+ * batches), MoCo v2 0.2, SupCon 0.1. Batch norm in the head's hidden layer: as in the BYOL, SimSiam, Barlow
+ * Twins and VICReg heads; MoCo v2's and SupCon's heads have none.
+ */
+export const METHOD_PRESETS: Readonly<Record<Method, Partial<TrainConfig>>> = {
+  simclr: { temperature: 0.5, headBN: false },
+  moco: { temperature: 0.2, headBN: false },
+  byol: { headBN: true },
+  simsiam: { headBN: true },
+  barlow: { headBN: true },
+  vicreg: { headBN: true },
+  supcon: { temperature: 0.1, headBN: false },
+};
+
+/** The defaults with a method's preset applied. */
+export function methodDefaults(method: Method): TrainConfig {
+  return { ...DEFAULT_CONFIG, ...METHOD_PRESETS[method], method };
+}
+
 type NumberKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
 type ChoiceKey = 'method' | 'encoder' | 'optimizer' | 'backend';
 
@@ -95,6 +155,14 @@ export const NUMBER_SPECS: Readonly<Record<NumberKey, NumberSpec>> = {
   width: { min: 4, max: 64, integer: true, label: 'encoder width' },
   projHidden: { min: 4, max: 1024, integer: true, label: 'projection hidden size' },
   projDim: { min: 2, max: 512, integer: true, label: 'projection output size' },
+  predHidden: { min: 2, max: 1024, integer: true, label: 'predictor hidden size' },
+  mocoQueue: { min: 1, max: 65536, integer: true, label: 'queue size K' },
+  mocoMomentum: { min: 0, max: 0.99999, integer: false, label: 'key-encoder momentum m' },
+  emaBase: { min: 0, max: 1, integer: false, label: 'target EMA τ_base' },
+  barlowLambda: { min: 0, max: 10, integer: false, label: 'off-diagonal weight λ' },
+  vicregSim: { min: 0, max: 100, integer: false, label: 'invariance weight λ' },
+  vicregStd: { min: 0, max: 100, integer: false, label: 'variance weight μ' },
+  vicregCov: { min: 0, max: 100, integer: false, label: 'covariance weight ν' },
   batchSize: { min: 2, max: 1024, integer: true, label: 'batch size' },
   temperature: { min: 0, max: 10, integer: false, exclusiveMin: true, label: 'temperature τ' },
   lr: { min: 0, max: 10, integer: false, exclusiveMin: true, label: 'learning rate' },
@@ -119,7 +187,7 @@ export const CHOICE_SPECS: Readonly<Record<ChoiceKey, readonly string[]>> = {
   backend: BACKEND_CHOICES,
 };
 
-const BOOLEAN_KEYS = ['projection'] as const;
+const BOOLEAN_KEYS = ['projection', 'headBN', 'predictor', 'stopGradient', 'augment', 'mocoSymmetric', 'emaCosine'] as const;
 
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -174,7 +242,8 @@ export function validateConfig(raw: unknown): ConfigResult {
     return { ok: false, errors: ['config must be a JSON object'] };
   }
   const errors: string[] = [];
-  const config: TrainConfig = { ...DEFAULT_CONFIG };
+  const m = checkField('method', (raw as Record<string, unknown>).method ?? DEFAULT_CONFIG.method);
+  const config: TrainConfig = methodDefaults(m.ok ? m.value : DEFAULT_CONFIG.method);
   for (const [key, value] of Object.entries(raw)) {
     if (!CONFIG_KEYS.includes(key as keyof TrainConfig)) {
       errors.push(`unknown setting "${key}"`);
@@ -197,11 +266,16 @@ export function crossFieldErrors(c: TrainConfig): string[] {
   return errors;
 }
 
-/** Writes the config into a URL hash: only the values that differ from the defaults, so links stay short. */
+/**
+ * Writes the config into a URL hash: the method, then only the values that differ from that method's defaults,
+ * so links stay short.
+ */
 export function configToHash(c: TrainConfig): string {
   const params = new URLSearchParams();
+  const base = methodDefaults(c.method);
+  if (c.method !== DEFAULT_CONFIG.method) params.set('method', c.method);
   for (const key of CONFIG_KEYS) {
-    if (c[key] !== DEFAULT_CONFIG[key]) params.set(key, String(c[key]));
+    if (key !== 'method' && c[key] !== base[key]) params.set(key, String(c[key]));
   }
   return params.toString();
 }
@@ -212,8 +286,9 @@ export function configToHash(c: TrainConfig): string {
  */
 export function configFromHash(hash: string): { config: TrainConfig; errors: string[] } {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  const config: TrainConfig = { ...DEFAULT_CONFIG };
   const errors: string[] = [];
+  const m = checkField('method', params.get('method') ?? DEFAULT_CONFIG.method);
+  const config: TrainConfig = methodDefaults(m.ok ? m.value : DEFAULT_CONFIG.method);
   for (const [key, value] of params) {
     if (!CONFIG_KEYS.includes(key as keyof TrainConfig)) {
       errors.push(`ignored unknown setting "${key.slice(0, 40)}"`);

@@ -6,8 +6,14 @@ export interface StepMetrics {
   step: number;
   loss: number;
   lr: number;
-  /** In-batch contrastive accuracy: the positive ranks first among the 2N − 1 candidates. */
+  /**
+   * In-batch accuracy: the positive ranks first. SimCLR: among the 2N − 1 other views; MoCo: the key against the
+   * queue; SupCon: the most similar other view has the same label; BYOL, SimSiam, Barlow Twins, VICReg: the
+   * other view's output is the nearest of the N in the batch (chance 1/N).
+   */
   acc: number;
+  /** Collapse meter on this batch: mean per-dimension std of the ℓ2-normalised projection (≈ 1/√d healthy). */
+  zStd: number;
   /** Wall time of the step, ms. */
   ms: number;
 }
@@ -16,6 +22,10 @@ export interface StepMetrics {
 export interface EvalMetrics {
   step: number;
   knnAcc: number;
+  /** Collapse meter on the held-out projections: std as StepMetrics.zStd, effective rank, and d. */
+  zStd: number;
+  effRank: number;
+  zDim: number;
 }
 
 export interface BackendInfo {

@@ -119,12 +119,12 @@ const api = {
       trainer = new Trainer(config, dataset!);
       const sendEval = async () => {
         if (!evaluate) return;
-        const ev = await trainer!.evaluate();
+        const { embeddings, dim, ...metrics } = await trainer!.evaluate();
         const labels = trainer!.heldLabels.slice();
         emit(
           Comlink.transfer(
-            [{ type: 'eval', runId, eval: { step: ev.step, knnAcc: ev.knnAcc }, embeddings: ev.embeddings, dim: ev.dim, labels }],
-            [ev.embeddings.buffer, labels.buffer],
+            [{ type: 'eval', runId, eval: metrics, embeddings, dim, labels }],
+            [embeddings.buffer, labels.buffer],
           ),
         );
       };

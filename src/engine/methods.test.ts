@@ -1,0 +1,305 @@
+/**
+ * The methods inside the trainer: every method trains without leaking tensors, MoCo's queue keeps its order
+ * and size, the EMA follows its formula, gradients never reach a target branch, and the collapse meter
+ * matches numpy (scripts/fixtures/losses.py).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, METHODS, methodDefaults, type TrainConfig } from '../shared/config';
+import { collapseVerdict } from '../shared/methods';
+import { effectiveRank, normalizedStd, collapseMeter, symmetricEigenvalues } from './collapse';
+import type { Dataset } from './data';
+import fixtures from './fixtures/losses.json';
+import { simsiamLoss } from './losses';
+import { createModel, emaUpdate } from './model';
+import { objective, targets } from './objectives';
+import { KeyQueue } from './queue';
+import { gaussian, mulberry32 } from './rng';
+import { emaRateAt } from './schedule';
+import { Trainer } from './trainer';
+
+/** 200 images of 12×12 in two classes (a horizontal or a vertical bar). */
+function toyDataset(): Dataset {
+  const n = 200;
+  const h = 12;
+  const rand = mulberry32(1);
+  const images = new Uint8Array(n * h * h);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 2;
+    const pos = 2 + Math.floor(rand() * 8);
+    for (let k = 0; k < h; k++) images[i * h * h + (labels[i] ? k * h + pos : pos * h + k)] = 255;
+  }
+  return { name: 'bars', images, labels, n, h, w: h, c: 1, numClasses: 2, classNames: ['h', 'v'] };
+}
+
+const SMALL = { width: 4, projHidden: 16, projDim: 8, predHidden: 8, batchSize: 8, steps: 6, warmupSteps: 2, evalEvery: 3, mocoQueue: 40 };
+const configFor = (method: TrainConfig['method'], extra: Partial<TrainConfig> = {}): TrainConfig => ({
+  ...methodDefaults(method),
+  ...SMALL,
+  ...extra,
+});
+
+const snapshot = (vars: tf.Variable[]) => vars.map((v) => v.dataSync().slice());
+
+describe('every method in the trainer', () => {
+  const variants: [string, TrainConfig][] = [
+    ...METHODS.map((m) => [m, configFor(m)] as [string, TrainConfig]),
+    ['moco symmetric', configFor('moco', { mocoSymmetric: true })],
+    ['byol without stop-gradient', configFor('byol', { stopGradient: false })],
+    ['byol without predictor, momentum 0', configFor('byol', { predictor: false, emaBase: 0, emaCosine: false })],
+    ['simsiam without stop-gradient', configFor('simsiam', { stopGradient: false })],
+    ['simsiam without predictor', configFor('simsiam', { predictor: false })],
+    ['simclr without augmentation', configFor('simclr', { augment: false })],
+  ];
+
+  it.each(variants)('%s: finite losses and metrics, and tf.memory().numTensors flat across steps', async (_, config) => {
+    const t = new Trainer(config, toyDataset());
+    const first = await t.trainStep();
+    const before = tf.memory().numTensors;
+    const steps = [first];
+    for (let i = 0; i < 3; i++) steps.push(await t.trainStep());
+    const ev = await t.evaluate();
+    expect(tf.memory().numTensors).toBe(before);
+    for (const m of steps) {
+      expect(Number.isFinite(m.loss)).toBe(true);
+      expect(m.acc).toBeGreaterThanOrEqual(0);
+      expect(m.acc).toBeLessThanOrEqual(1);
+      expect(m.zStd).toBeGreaterThanOrEqual(0);
+    }
+    expect(ev.zDim).toBe(SMALL.projDim);
+    expect(ev.effRank).toBeGreaterThanOrEqual(0);
+    expect(ev.effRank).toBeLessThanOrEqual(SMALL.projDim + 1e-6);
+    t.dispose();
+  });
+
+  it('the same seed gives the same losses for every method', async () => {
+    for (const m of METHODS) {
+      const run = async () => {
+        const t = new Trainer(configFor(m, { steps: 3 }), toyDataset());
+        const out: number[] = [];
+        while (!t.done) out.push((await t.trainStep()).loss);
+        t.dispose();
+        return out;
+      };
+      expect(await run()).toEqual(await run());
+    }
+  });
+});
+
+describe('MoCo queue', () => {
+  it('enqueues the newest batch at the end and drops the oldest, keeping K rows', () => {
+    const q = new KeyQueue(5, 2, 7);
+    const initial = q.value.arraySync();
+    const batch = (v: number) => tf.tensor2d([
+      [v, 0],
+      [0, v],
+    ]);
+    q.enqueue(batch(1));
+    q.enqueue(batch(2));
+    q.enqueue(batch(3));
+    expect(q.value.shape).toEqual([5, 2]);
+    expect(q.value.arraySync()).toEqual([[0, 1], [2, 0], [0, 2], [3, 0], [0, 3]]);
+    expect(q.enqueued).toBe(6);
+    // Before the third batch the first row was still a random initial key, now gone.
+    expect(initial.every((r) => Math.abs(Math.hypot(r[0]!, r[1]!) - 1) < 1e-6)).toBe(true);
+    q.enqueue(tf.tensor2d([[4, 4], [5, 5], [6, 6], [7, 7], [8, 8], [9, 9]])); // B ≥ K: the newest K only
+    expect(q.value.arraySync()).toEqual([[5, 5], [6, 6], [7, 7], [8, 8], [9, 9]]);
+    q.dispose();
+  });
+
+  it('in training: after 3 steps of batch 8, the first K − 24 rows are the old rows shifted and the rest are unit keys', async () => {
+    const t = new Trainer(configFor('moco', { mocoQueue: 40, steps: 5 }), toyDataset());
+    const start = t.queue!.value.arraySync();
+    for (let i = 0; i < 3; i++) await t.trainStep();
+    const after = t.queue!.value.arraySync();
+    expect(after.length).toBe(40);
+    expect(after.slice(0, 16)).toEqual(start.slice(24));
+    for (const row of after.slice(16)) expect(Math.hypot(...row)).toBeCloseTo(1, 5);
+    expect(after.slice(16)).not.toEqual(start.slice(0, 24));
+    t.dispose();
+  });
+});
+
+describe('momentum (EMA) updates', () => {
+  it('emaUpdate is θ_t ← m·θ_t + (1 − m)·θ_o on the backbone, and m = 0 copies', () => {
+    const spec = { inputShape: [8, 8, 1] as [number, number, number], width: 2, projection: true, projHidden: 4, projDim: 3 };
+    const online = createModel({ ...spec, seed: 1, predictor: true, predHidden: 4 });
+    const target = createModel({ ...spec, seed: 2, trainable: false });
+    const o = snapshot(online.backboneVariables);
+    const t0 = snapshot(target.backboneVariables);
+    emaUpdate(target, online, 0.9);
+    target.backboneVariables.forEach((v, i) =>
+      v.dataSync().forEach((x, j) => expect(x).toBeCloseTo(0.9 * t0[i]![j]! + 0.1 * o[i]![j]!, 6)),
+    );
+    emaUpdate(target, online, 0);
+    expect(snapshot(target.backboneVariables)).toEqual(o);
+    expect(target.variables.every((v) => !v.trainable)).toBe(true);
+    online.dispose();
+    target.dispose();
+  });
+
+  it('MoCo moves the key encoder before each step: after step 2 it is m·θ_k + (1 − m)·θ_q(after step 1)', async () => {
+    const m = 0.9;
+    const t = new Trainer(configFor('moco', { mocoMomentum: m }), toyDataset());
+    await t.trainStep();
+    const key0 = snapshot(t.target!.backboneVariables);
+    const query1 = snapshot(t.model.backboneVariables);
+    await t.trainStep();
+    t.target!.backboneVariables.forEach((v, i) =>
+      v.dataSync().forEach((x, j) => expect(x).toBeCloseTo(m * key0[i]![j]! + (1 - m) * query1[i]![j]!, 5)),
+    );
+    t.dispose();
+  });
+
+  it('BYOL moves the target after each step at the cosine-scheduled τ', async () => {
+    const config = configFor('byol', { emaBase: 0.9, emaCosine: true, steps: 6 });
+    const t = new Trainer(config, toyDataset());
+    await t.trainStep();
+    const target0 = snapshot(t.target!.backboneVariables);
+    await t.trainStep(); // step index 1
+    const online1 = snapshot(t.model.backboneVariables);
+    const tau = emaRateAt(1, 6, 0.9, true);
+    t.target!.backboneVariables.forEach((v, i) =>
+      v.dataSync().forEach((x, j) => expect(x).toBeCloseTo(tau * target0[i]![j]! + (1 - tau) * online1[i]![j]!, 5)),
+    );
+    t.dispose();
+  });
+
+  it('BYOL’s schedule goes from τ_base to 1 along a cosine', () => {
+    expect(emaRateAt(0, 100, 0.99, true)).toBeCloseTo(0.99, 12);
+    expect(emaRateAt(50, 100, 0.99, true)).toBeCloseTo(0.995, 12);
+    expect(emaRateAt(100, 100, 0.99, true)).toBeCloseTo(1, 12);
+    expect(emaRateAt(50, 100, 0.99, false)).toBe(0.99);
+  });
+});
+
+describe('stop-gradient', () => {
+  const views = () => {
+    const r = mulberry32(3);
+    const v = () => tf.tensor4d(Float32Array.from({ length: 8 * 12 * 12 }, () => Math.abs(gaussian(r))), [8, 12, 12, 1]);
+    return [v(), v()] as const;
+  };
+
+  it.each(['moco', 'byol'] as const)('%s: the target network’s variables receive no gradient', (method) => {
+    const config = configFor(method);
+    const t = new Trainer(config, toyDataset());
+    const [v1, v2] = views();
+    const tg = targets(config, t.target, v1, v2);
+    const labels = null;
+    const { grads } = tf.variableGrads(
+      () => objective({ config, online: t.model, v1, v2, labels, queue: t.queue?.value ?? null, targets: tg }).loss,
+      [...t.model.variables, ...t.target!.variables],
+    );
+    for (const v of t.target!.variables) {
+      const g = grads[v.name];
+      if (g) expect(g.abs().max().dataSync()[0]).toBe(0);
+    }
+    // …while the online network does learn from the loss.
+    expect(t.model.variables.some((v) => (grads[v.name]?.abs().max().dataSync()[0] ?? 0) > 0)).toBe(true);
+    t.dispose();
+  });
+
+  it('SimSiam: the online gradients equal those with the target branch fed in as constants, and differ without it', () => {
+    const config = configFor('simsiam');
+    const t = new Trainer(config, toyDataset());
+    const m = t.model;
+    const [v1, v2] = views();
+    const withSg = tf.variableGrads(() => objective({ config, online: m, v1, v2, labels: null, queue: null, targets: null }).loss, m.variables);
+    const z1c = m.project(m.encode(v1));
+    const z2c = m.project(m.encode(v2));
+    const constTarget = tf.variableGrads(() => {
+      const z1 = m.project(m.encode(v1));
+      const z2 = m.project(m.encode(v2));
+      return simsiamLoss(m.predict(z1), m.predict(z2), z1c, z2c, false);
+    }, m.variables);
+    const noSg = tf.variableGrads(
+      () => objective({ config: { ...config, stopGradient: false }, online: m, v1, v2, labels: null, queue: null, targets: null }).loss,
+      m.variables,
+    );
+    let maxDiffConst = 0;
+    let maxDiffNoSg = 0;
+    for (const v of m.variables) {
+      maxDiffConst = Math.max(maxDiffConst, tf.sub(withSg.grads[v.name]!, constTarget.grads[v.name]!).abs().max().dataSync()[0]!);
+      maxDiffNoSg = Math.max(maxDiffNoSg, tf.sub(withSg.grads[v.name]!, noSg.grads[v.name]!).abs().max().dataSync()[0]!);
+    }
+    expect(maxDiffConst).toBeLessThan(1e-6);
+    expect(maxDiffNoSg).toBeGreaterThan(1e-4);
+    t.dispose();
+  });
+});
+
+describe('collapse meter', () => {
+  interface CollapseCase {
+    name: string;
+    kind: string;
+    inputs: { x: number[][] };
+    zstd: number;
+    erank: number;
+    eigenvalues: number[];
+  }
+  const cases = (fixtures.cases as unknown as CollapseCase[]).filter((c) => c.kind === 'collapse');
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s: std, eigenvalues and effective rank match numpy', async (_, c) => {
+    const x = tf.tensor2d(c.inputs.x);
+    const meter = await collapseMeter(x);
+    expect(meter.zStd).toBeCloseTo(c.zstd, 5);
+    expect(meter.effRank!).toBeCloseTo(c.erank, 3);
+    x.dispose();
+  });
+
+  it('Jacobi eigenvalues of a rotated diagonal matrix are the diagonal', () => {
+    const n = 6;
+    const want = [5, 3, 2, 1, 0.5, 0];
+    // Q = a product of plane rotations; A = Q·diag·Qᵀ.
+    const r = mulberry32(9);
+    const q = tf.tidy(() => {
+      let m = tf.eye(n);
+      for (let k = 0; k < 10; k++) {
+        const i = Math.floor(r() * n);
+        const j = (i + 1 + Math.floor(r() * (n - 1))) % n;
+        const th = r() * Math.PI;
+        const rot = tf.buffer([n, n], 'float32', tf.eye(n).dataSync() as Float32Array);
+        rot.set(Math.cos(th), i, i);
+        rot.set(Math.cos(th), j, j);
+        rot.set(-Math.sin(th), i, j);
+        rot.set(Math.sin(th), j, i);
+        m = tf.matMul(m, rot.toTensor());
+      }
+      return m;
+    });
+    const a = tf.tidy(() => tf.matMul(tf.matMul(q, tf.diag(tf.tensor1d(want))), q, false, true));
+    const eig = symmetricEigenvalues(a.dataSync(), n);
+    Array.from(eig).forEach((e, i) => expect(e).toBeCloseTo(want[i]!, 4));
+    expect(effectiveRank([1, 1, 1, 1])).toBeCloseTo(4, 12);
+    expect(effectiveRank([1, 0, 0])).toBeCloseTo(1, 12);
+    expect(effectiveRank([0, 0])).toBe(0);
+    tf.dispose([q, a]);
+  });
+
+  it('std of the normalised output is ≈ 1/√d for isotropic outputs and 0 for identical ones', () => {
+    const d = 16;
+    const r = mulberry32(4);
+    const iso = tf.tensor2d(Array.from({ length: 4000 }, () => Array.from({ length: d }, () => gaussian(r))));
+    expect(normalizedStd(iso).dataSync()[0]).toBeCloseTo(1 / Math.sqrt(d), 2);
+    const same = tf.tile(tf.tensor2d([[1, 2, 3, 4]]), [10, 1]) as tf.Tensor2D;
+    expect(normalizedStd(same).dataSync()[0]).toBeCloseTo(0, 6);
+    tf.dispose([iso, same]);
+  });
+
+  it('the verdict words: healthy, dimensional collapse, collapsed', () => {
+    expect(collapseVerdict({ zStd: 0.17, dim: 32, effRank: 20 }).level).toBe('healthy');
+    expect(collapseVerdict({ zStd: 0.17, dim: 32, effRank: 3 }).level).toBe('partial');
+    const c = collapseVerdict({ zStd: 0.001, dim: 32, effRank: 1 });
+    expect(c.level).toBe('collapsed');
+    expect(c.words).toMatch(/^Collapsed/);
+  });
+});
+
+describe('method presets', () => {
+  it('each method’s defaults pass validation', () => {
+    for (const m of METHODS) expect(methodDefaults(m).method).toBe(m);
+    expect(methodDefaults('moco').temperature).toBe(0.2);
+    expect(methodDefaults('simclr')).toEqual(DEFAULT_CONFIG);
+  });
+});
