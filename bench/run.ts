@@ -2,7 +2,8 @@
  * `npm run bench`: median ms per SimCLR training step (augmentation included) for the default CNN at batch
  * 128 on each backend in headless Chromium and on WASM in Node, each as a ratio to PyTorch on CPU measured
  * in the same run; then time from page load to the first loss point and main-thread long tasks during a
- * 30 s training run with the live t-SNE map.
+ * 30 s training run with the live t-SNE map; and ms per step of every method (MoCo, BYOL, …) on WASM in Chromium,
+ * as a ratio to SimCLR's.
  *   npm run bench [-- --quick | --all]   (--quick: fewer steps, no software WebGPU; --all: adds the CPU backend)
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { chromium } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { build, preview } from 'vite';
-import { DEFAULT_CONFIG, type TrainConfig } from '../src/shared/config';
+import { DEFAULT_CONFIG, METHODS, methodDefaults, type TrainConfig } from '../src/shared/config';
 import { registerKernelFixes } from '../src/engine/kernels';
 import { loadMnistFromDisk } from '../src/engine/nodeData';
 import { Trainer } from '../src/engine/trainer';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       console.log(`Chromium, ${p.backend}…`);
       const page = await browser.newPage();
       await page.goto(`${base}bench/browser.html`);
-      const cfg: TrainConfig = { ...DEFAULT_CONFIG, backend: p.backend, batchSize: BATCH, steps: p.steps + 2, warmupSteps: 1, evalEvery: 100000 };
+      const cfg: TrainConfig = { ...DEFAULT_CONFIG, backend: p.backend, batchSize: BATCH, steps: p.steps + 2, warmupSteps: 1, evalEvery: 0 };
       const r = (await page.evaluate((c) => (window as unknown as { runBench(c: unknown): Promise<BenchResult> }).runBench(c), cfg)) as BenchResult;
       await page.close();
       if (r.error) {
@@ -99,6 +100,19 @@ async function main(): Promise<void> {
       const label = p.backend === 'auto' ? `auto → ${r.backend}` : r.backend === p.backend ? p.backend : `${p.backend} (fell back to ${r.backend})`;
       rows.push({ where: 'chromium', backend: label, ms: median(r.stepMs.slice(2)), note: p.backend === 'auto' ? r.reason : undefined });
       console.log(`  ${label}: ${rows[rows.length - 1]!.ms.toFixed(1)} ms/step`);
+    }
+
+    const methodRows: { method: string; ms: number; note?: string }[] = [];
+    for (const m of METHODS) {
+      console.log(`Chromium, wasm, ${m}…`);
+      const page = await browser.newPage();
+      await page.goto(`${base}bench/browser.html`);
+      const steps = QUICK ? 5 : 12;
+      const cfg: TrainConfig = { ...methodDefaults(m), backend: 'wasm', batchSize: BATCH, steps: steps + 2, warmupSteps: 1, evalEvery: 0 };
+      const r = (await page.evaluate((c) => (window as unknown as { runBench(c: unknown): Promise<BenchResult> }).runBench(c), cfg)) as BenchResult;
+      await page.close();
+      methodRows.push({ method: m, ms: r.error ? Number.NaN : median(r.stepMs.slice(2)), note: r.error });
+      console.log(`  ${m}: ${methodRows[methodRows.length - 1]!.ms.toFixed(1)} ms/step`);
     }
 
     console.log('App: page load → first loss point, long tasks during 30 s of training with the live map…');
@@ -126,6 +140,13 @@ async function main(): Promise<void> {
     for (const r of rows) {
       const ratio = torchRef && Number.isFinite(r.ms) ? (r.ms / torchRef.ms).toFixed(2) : '—';
       console.log(`${r.where.padEnd(9)} ${r.backend.padEnd(27)} ${(Number.isFinite(r.ms) ? r.ms.toFixed(1) : 'n/a').padStart(8)}   ${ratio.padStart(8)}${r.note ? `   (${r.note})` : ''}`);
+    }
+    const simclrMs = methodRows.find((r) => r.method === 'simclr')?.ms ?? Number.NaN;
+    console.log('\n== Every method, Chromium WASM, batch 128, each paper\'s head (see METHOD_PRESETS), augmentation included ==');
+    console.log('method    ms/step   × SimCLR');
+    for (const r of methodRows) {
+      const ratio = Number.isFinite(r.ms) && Number.isFinite(simclrMs) ? (r.ms / simclrMs).toFixed(2) : '—';
+      console.log(`${r.method.padEnd(9)} ${(Number.isFinite(r.ms) ? r.ms.toFixed(1) : 'n/a').padStart(7)}   ${ratio.padStart(8)}${r.note ? `   (${r.note})` : ''}`);
     }
     console.log('\n== App (built, vite preview, WASM forced, default config) ==');
     console.log(`page load → first loss point: ${firstLossMs.toFixed(0)} ms`);

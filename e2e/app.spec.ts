@@ -56,6 +56,14 @@ test('WASM: the loss falls, kNN accuracy rises above its step-0 value, the map r
   expect(knn.length).toBe(4); // steps 0, 40, 80, 120
   expect(knn[knn.length - 1]!).toBeGreaterThan(knn[0]!);
 
+  // The collapse meter: a std point per step, an effective rank per evaluation, and a verdict that reads them.
+  const [zStd, , effRank] = await tracePoints(page, 'chart.collapse');
+  expect(zStd!.length).toBe(120);
+  expect(effRank!.length).toBe(4);
+  const verdict = page.getByTestId('collapse.verdict');
+  await expect(verdict).toHaveAttribute('data-level', /^(healthy|partial|collapsed)$/);
+  if ((await verdict.getAttribute('data-level')) !== 'collapsed') await expect(verdict).toContainText(`${effRank!.at(-1)!.toFixed(1)} of 32`);
+
   await expect.poll(async () => Number(await page.getByTestId('chart.tsne').getAttribute('data-points'))).toBe(1000);
   await expect(page.getByTestId('chart.tsne')).toContainText('step 120');
   await page.screenshot({ path: testInfo.outputPath('trained.png'), fullPage: true });

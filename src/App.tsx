@@ -13,12 +13,15 @@ export function App() {
   const config = useApp((s) => s.config);
   const status = useApp((s) => s.status);
   const notices = useApp((s) => s.notices);
+  const trainSize = useApp((s) => s.heldOut?.trainSize);
   const running = status.kind === 'training' || status.kind === 'starting' || status.kind === 'paused';
   return (
     <div className="app">
       <header>
         <h1>Contrastive Playground</h1>
-        <p className="tagline">Train a self-supervised model on MNIST in your browser, without labels, and watch it learn.</p>
+        <p className="tagline">
+          Train a self-supervised model on MNIST in your browser, without labels, and watch it learn (or collapse).
+        </p>
       </header>
       {notices.length > 0 && (
         <ul className="notices" data-testid="notices" role="status">
@@ -50,7 +53,7 @@ export function App() {
             </button>
           </div>
           {running && <p className="hint">Changed settings apply on the next start.</p>}
-          <ConfigPanel config={config} onChange={setConfig} />
+          <ConfigPanel config={config} onChange={setConfig} trainSize={trainSize} />
         </aside>
         <section className="results">
           <StatusLine />
@@ -61,8 +64,8 @@ export function App() {
         </section>
       </main>
       <footer>
-        SimCLR (Chen et al., 2020, arXiv 2002.05709) on TensorFlow.js · MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0) · labels are used only to
-        evaluate and colour, never to train.
+        SimCLR, MoCo v2, BYOL, SimSiam, Barlow Twins, VICReg and SupCon on TensorFlow.js · MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0) ·
+        labels are used only to evaluate and colour, never to train, except by SupCon, the supervised reference.
       </footer>
     </div>
   );

@@ -59,11 +59,11 @@ async function main(): Promise<void> {
     const e = await trainer.evaluate();
     return { knnAcc: round(e.knnAcc), zStd: round(e.zStd), effRank: round(e.effRank) };
   };
-  print({ step: 0, method: config.method, backend, ...(await evalFields()) });
+  print({ step: 0, method: config.method, backend, ...(config.evalEvery > 0 ? await evalFields() : {}) });
   while (!trainer.done) {
     const m = await trainer.trainStep();
     const stepNo = m.step + 1;
-    const evalNow = stepNo % config.evalEvery === 0 || stepNo === config.steps;
+    const evalNow = config.evalEvery > 0 && (stepNo % config.evalEvery === 0 || stepNo === config.steps);
     let line: Record<string, number> = {
       step: stepNo,
       loss: round(m.loss),

@@ -25,56 +25,105 @@ export function normalizedCovariance(z: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Eigenvalues of a symmetric n×n matrix (row-major), by cyclic Jacobi rotations in float64, sorted descending.
- * O(n³) per sweep and a handful of sweeps: milliseconds for the meter's usual d ≤ 128.
+ * Eigenvalues of a symmetric n×n matrix (row-major), sorted descending, in float64: Householder reduction to
+ * tridiagonal form, then the QL algorithm with implicit shifts (Numerical Recipes' tred2 and tqli, eigenvalues
+ * only). O(n³): about 0.3 s for n = 512, milliseconds for the usual d ≤ 128.
  */
 export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
-  const a = Float64Array.from(matrix);
-  // Symmetrise (float32 round-off can leave a and aᵀ differing in the last bit).
+  const a: Float64Array[] = [];
   for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const m = (a[i * n + j]! + a[j * n + i]!) / 2;
-      a[i * n + j] = m;
-      a[j * n + i] = m;
-    }
+    const row = new Float64Array(n);
+    // Symmetrise (float32 round-off can leave a and aᵀ differing in the last bit).
+    for (let j = 0; j < n; j++) row[j] = (Number(matrix[i * n + j]) + Number(matrix[j * n + i])) / 2;
+    a.push(row);
   }
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += a[i * n + i]! ** 2;
-      for (let j = i + 1; j < n; j++) off += a[i * n + j]! ** 2;
-    }
-    if (off <= 1e-30 * Math.max(diag, 1e-300)) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]!;
-        if (apq === 0) continue;
-        const app = a[p * n + p]!;
-        const aqq = a[q * n + q]!;
-        // Rotation angle that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.4.1).
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p]!;
-          const akq = a[k * n + q]!;
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  // Householder: A → tridiagonal with diagonal d and sub-diagonal e[1..n−1].
+  for (let i = n - 1; i > 0; i--) {
+    const ai = a[i]!;
+    const l = i - 1;
+    let h = 0;
+    if (l > 0) {
+      let scale = 0;
+      for (let k = 0; k <= l; k++) scale += Math.abs(ai[k]!);
+      if (scale === 0) e[i] = ai[l]!;
+      else {
+        for (let k = 0; k <= l; k++) {
+          ai[k]! /= scale;
+          h += ai[k]! * ai[k]!;
         }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k]!;
-          const aqk = a[q * n + k]!;
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
+        let f = ai[l]!;
+        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g;
+        h -= f * g;
+        ai[l] = f - g;
+        f = 0;
+        for (let j = 0; j <= l; j++) {
+          g = 0;
+          for (let k = 0; k <= j; k++) g += a[j]![k]! * ai[k]!;
+          for (let k = j + 1; k <= l; k++) g += a[k]![j]! * ai[k]!;
+          e[j] = g / h;
+          f += e[j]! * ai[j]!;
+        }
+        const hh = f / (h + h);
+        for (let j = 0; j <= l; j++) {
+          f = ai[j]!;
+          g = e[j]! - hh * f;
+          e[j] = g;
+          const aj = a[j]!;
+          for (let k = 0; k <= j; k++) aj[k]! -= f * e[k]! + g * ai[k]!;
         }
       }
-    }
+    } else e[i] = ai[l]!;
   }
-  const eig = new Float64Array(n);
-  for (let i = 0; i < n; i++) eig[i] = a[i * n + i]!;
-  return eig.sort().reverse();
+  for (let i = 0; i < n; i++) d[i] = a[i]![i]!;
+  // QL with implicit shifts on the tridiagonal matrix.
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  if (n > 0) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    let iter = 0;
+    let m: number;
+    do {
+      for (m = l; m < n - 1; m++) {
+        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
+        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+      }
+      if (m !== l) {
+        if (iter++ === 60) throw new Error('eigenvalues: QL did not converge');
+        let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+        let r = Math.hypot(g, 1);
+        g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
+        let s = 1;
+        let c = 1;
+        let p = 0;
+        let i: number;
+        for (i = m - 1; i >= l; i--) {
+          const f = s * e[i]!;
+          const b = c * e[i]!;
+          r = Math.hypot(f, g);
+          e[i + 1] = r;
+          if (r === 0) {
+            d[i + 1]! -= p;
+            e[m] = 0;
+            break;
+          }
+          s = f / r;
+          c = g / r;
+          g = d[i + 1]! - p;
+          r = (d[i]! - g) * s + 2 * c * b;
+          p = s * r;
+          d[i + 1] = g + p;
+          g = c * r - b;
+        }
+        if (r === 0 && i >= l) continue;
+        d[l]! -= p;
+        e[l] = g;
+        e[m] = 0;
+      }
+    } while (m !== l);
+  }
+  return d.sort().reverse();
 }
 
 /**

@@ -1,9 +1,12 @@
 /** Contrastive losses and the in-batch metrics that come with them. */
 import * as tf from '@tensorflow/tfjs';
 
-/** Row-wise ℓ2 normalisation, z / max(‖z‖, ε) as torch.nn.functional.normalize. */
+/**
+ * Row-wise ℓ2 normalisation, z / max(‖z‖, ε) as torch.nn.functional.normalize, written as z·rsqrt(max(Σz², ε²)):
+ * tf.norm's gradient at a zero row is NaN (a dead image with the projection head off gives one), this one is 0.
+ */
 export function l2Normalize(z: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
-  return tf.tidy(() => tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), eps)) as tf.Tensor2D);
+  return tf.tidy(() => tf.mul(z, tf.rsqrt(tf.maximum(tf.sum(tf.square(z), 1, true), eps * eps))) as tf.Tensor2D);
 }
 
 /**

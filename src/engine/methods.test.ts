@@ -5,14 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, METHODS, methodDefaults, type TrainConfig } from '../shared/config';
-import { collapseVerdict } from '../shared/methods';
+import { DEFAULT_CONFIG, METHODS, methodDefaults, validateConfig, withMethod, type TrainConfig } from '../shared/config';
+import { applyExperiment, COLLAPSE_EXPERIMENTS, collapseVerdict } from '../shared/methods';
 import { effectiveRank, normalizedStd, collapseMeter, symmetricEigenvalues } from './collapse';
 import type { Dataset } from './data';
 import fixtures from './fixtures/losses.json';
 import { simsiamLoss } from './losses';
 import { createModel, emaUpdate } from './model';
-import { objective, targets } from './objectives';
+import { newKeys, objective, targets } from './objectives';
 import { KeyQueue } from './queue';
 import { gaussian, mulberry32 } from './rng';
 import { emaRateAt } from './schedule';
@@ -174,6 +174,34 @@ describe('momentum (EMA) updates', () => {
   });
 });
 
+describe('heads with batch norm', () => {
+  const spec = { inputShape: [8, 8, 1] as [number, number, number], width: 2, projection: true, projHidden: 6, projDim: 4, seed: 5 };
+  const batch = (seed: number, n = 16) => {
+    const r = mulberry32(seed);
+    return tf.tensor2d(Array.from({ length: n }, () => Array.from({ length: 8 }, () => gaussian(r) + 1)));
+  };
+
+  it('output batch norm standardises each dimension over the batch; at evaluation the reference set’s statistics apply', () => {
+    const m = createModel({ ...spec, headBN: true, projOutBN: true });
+    const h = batch(1);
+    const z = m.project(h);
+    const { mean, variance } = tf.moments(z, 0);
+    mean.dataSync().forEach((v) => expect(v).toBeCloseTo(0, 5));
+    variance.dataSync().forEach((v) => expect(v).toBeCloseTo(1, 3));
+    // Statistics from the batch itself give the training output; another reference gives another output.
+    expect(tf.sub(m.project(h, h), z).abs().max().dataSync()[0]).toBeLessThan(1e-5);
+    expect(tf.sub(m.project(h, batch(2, 40)), z).abs().max().dataSync()[0]).toBeGreaterThan(1e-3);
+    m.dispose();
+  });
+
+  it('without batch norm the head ignores the reference set', () => {
+    const m = createModel(spec);
+    const h = batch(3);
+    expect(tf.sub(m.project(h, batch(4)), m.project(h)).abs().max().dataSync()[0]).toBe(0);
+    m.dispose();
+  });
+});
+
 describe('stop-gradient', () => {
   const views = () => {
     const r = mulberry32(3);
@@ -181,23 +209,37 @@ describe('stop-gradient', () => {
     return [v(), v()] as const;
   };
 
-  it.each(['moco', 'byol'] as const)('%s: the target network’s variables receive no gradient', (method) => {
+  it.each(['moco', 'byol'] as const)('%s: the loss has no path to the target network’s variables', (method) => {
     const config = configFor(method);
     const t = new Trainer(config, toyDataset());
     const [v1, v2] = views();
-    const tg = targets(config, t.target, v1, v2);
-    const labels = null;
-    const { grads } = tf.variableGrads(
-      () => objective({ config, online: t.model, v1, v2, labels, queue: t.queue?.value ?? null, targets: tg }).loss,
-      [...t.model.variables, ...t.target!.variables],
-    );
-    for (const v of t.target!.variables) {
-      const g = grads[v.name];
-      if (g) expect(g.abs().max().dataSync()[0]).toBe(0);
-    }
+    // As in Trainer.enqueueStep: the targets are computed before the tape starts.
+    const tg = targets(t.target, v1, v2);
+    const loss = () => objective({ config, online: t.model, v1, v2, labels: null, queue: t.queue?.value ?? null, targets: tg }).loss;
+    // The engine refuses a gradient with respect to tensors the loss does not depend on.
+    expect(() => tf.engine().gradients(loss, t.target!.variables)).toThrow(/Cannot compute gradient/);
+    expect(() => tf.engine().gradients(loss, t.model.variables)).not.toThrow();
     // …while the online network does learn from the loss.
-    expect(t.model.variables.some((v) => (grads[v.name]?.abs().max().dataSync()[0] ?? 0) > 0)).toBe(true);
+    const { grads } = tf.variableGrads(loss, t.model.variables);
+    expect(t.model.variables.every((v) => grads[v.name] !== undefined)).toBe(true);
+    expect(t.model.variables.some((v) => grads[v.name]!.abs().max().dataSync()[0]! > 0)).toBe(true);
     t.dispose();
+  });
+
+  it('BYOL without stop-gradient has no target network: the online network is its own target', () => {
+    const t = new Trainer(configFor('byol', { stopGradient: false }), toyDataset());
+    expect(t.target).toBeNull();
+    t.dispose();
+  });
+
+  it('MoCo enqueues the normalised keys of view 2, then (symmetric) of view 1', () => {
+    const t1 = tf.tensor2d([[3, 4]]);
+    const t2 = tf.tensor2d([[0, 2]]);
+    expect(newKeys(configFor('moco'), { t1, t2 }).arraySync()).toEqual([[0, 1]]);
+    const sym = newKeys(configFor('moco', { mocoSymmetric: true }), { t1, t2 }).arraySync();
+    expect(sym[0]).toEqual([0, 1]);
+    expect(sym[1]![0]).toBeCloseTo(0.6, 6);
+    expect(sym[1]![1]).toBeCloseTo(0.8, 6);
   });
 
   it('SimSiam: the online gradients equal those with the target branch fed in as constants, and differ without it', () => {
@@ -248,33 +290,32 @@ describe('collapse meter', () => {
     x.dispose();
   });
 
-  it('Jacobi eigenvalues of a rotated diagonal matrix are the diagonal', () => {
-    const n = 6;
-    const want = [5, 3, 2, 1, 0.5, 0];
-    // Q = a product of plane rotations; A = Q·diag·Qᵀ.
-    const r = mulberry32(9);
-    const q = tf.tidy(() => {
-      let m = tf.eye(n);
-      for (let k = 0; k < 10; k++) {
-        const i = Math.floor(r() * n);
-        const j = (i + 1 + Math.floor(r() * (n - 1))) % n;
-        const th = r() * Math.PI;
-        const rot = tf.buffer([n, n], 'float32', tf.eye(n).dataSync() as Float32Array);
-        rot.set(Math.cos(th), i, i);
-        rot.set(Math.cos(th), j, j);
-        rot.set(-Math.sin(th), i, j);
-        rot.set(Math.sin(th), j, i);
-        m = tf.matMul(m, rot.toTensor());
+  it.each([1, 6, 40])('eigenvalues of a rotated diagonal matrix of size %i are the diagonal', (n) => {
+    const r = mulberry32(9 + n);
+    const want = Array.from({ length: n }, (_, i) => (i < n / 3 ? 0 : r() * 5)).sort((a, b) => b - a);
+    // Q = a product of plane rotations; A = Q·diag·Qᵀ, in float64.
+    const q: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (__, j) => (i === j ? 1 : 0)));
+    for (let k = 0; k < 4 * n; k++) {
+      const i = Math.floor(r() * n);
+      const j = (i + 1 + Math.floor(r() * (n - 1))) % n;
+      if (i === j) continue;
+      const th = r() * Math.PI;
+      for (const row of q) {
+        const [a, b] = [row[i]!, row[j]!];
+        row[i] = Math.cos(th) * a - Math.sin(th) * b;
+        row[j] = Math.sin(th) * a + Math.cos(th) * b;
       }
-      return m;
-    });
-    const a = tf.tidy(() => tf.matMul(tf.matMul(q, tf.diag(tf.tensor1d(want))), q, false, true));
-    const eig = symmetricEigenvalues(a.dataSync(), n);
-    Array.from(eig).forEach((e, i) => expect(e).toBeCloseTo(want[i]!, 4));
+    }
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j]! += q[i]![k]! * want[k]! * q[j]![k]!;
+    const eig = symmetricEigenvalues(a, n);
+    Array.from(eig).forEach((e, i) => expect(e).toBeCloseTo(want[i]!, 9));
+  });
+
+  it('effective rank: d for equal eigenvalues, 1 for one, 0 for none', () => {
     expect(effectiveRank([1, 1, 1, 1])).toBeCloseTo(4, 12);
     expect(effectiveRank([1, 0, 0])).toBeCloseTo(1, 12);
     expect(effectiveRank([0, 0])).toBe(0);
-    tf.dispose([q, a]);
   });
 
   it('std of the normalised output is ≈ 1/√d for isotropic outputs and 0 for identical ones', () => {
@@ -289,17 +330,42 @@ describe('collapse meter', () => {
 
   it('the verdict words: healthy, dimensional collapse, collapsed', () => {
     expect(collapseVerdict({ zStd: 0.17, dim: 32, effRank: 20 }).level).toBe('healthy');
-    expect(collapseVerdict({ zStd: 0.17, dim: 32, effRank: 3 }).level).toBe('partial');
+    expect(collapseVerdict({ zStd: 0.17, dim: 32, effRank: 2.5 }).level).toBe('partial');
+    expect(collapseVerdict({ zStd: 0.17, dim: 32, effRank: 3.5 }).level).toBe('healthy');
+    // With d = 2 (a circle) a rank under 1 is a line's worth of nothing: only d/2 applies.
+    expect(collapseVerdict({ zStd: 0.5, dim: 2, effRank: 1.5 }).level).toBe('healthy');
     const c = collapseVerdict({ zStd: 0.001, dim: 32, effRank: 1 });
     expect(c.level).toBe('collapsed');
     expect(c.words).toMatch(/^Collapsed/);
   });
 });
 
-describe('method presets', () => {
+describe('method presets and the collapse lab', () => {
   it('each method’s defaults pass validation', () => {
-    for (const m of METHODS) expect(methodDefaults(m).method).toBe(m);
+    for (const m of METHODS) {
+      expect(methodDefaults(m).method).toBe(m);
+      expect(validateConfig(methodDefaults(m))).toEqual({ ok: true, config: methodDefaults(m) });
+    }
     expect(methodDefaults('moco').temperature).toBe(0.2);
     expect(methodDefaults('simclr')).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('experiments do not carry over: each starts from its method’s safeguards, and switching methods restores them', () => {
+    const byId = (id: string) => COLLAPSE_EXPERIMENTS.find((e) => e.id === id)!;
+    let c = applyExperiment(DEFAULT_CONFIG, byId('byol-momentum-0'));
+    expect(c).toMatchObject({ method: 'byol', emaBase: 0, emaCosine: false });
+    c = applyExperiment(c, byId('byol-no-pred'));
+    expect(c).toMatchObject({ method: 'byol', predictor: false, emaBase: DEFAULT_CONFIG.emaBase, emaCosine: true });
+    c = applyExperiment(c, byId('simclr-no-aug'));
+    expect(c).toMatchObject({ method: 'simclr', augment: false, predictor: true });
+    c = applyExperiment(c, byId('simsiam-no-sg'));
+    expect(c).toMatchObject({ method: 'simsiam', augment: true, stopGradient: false, projOutBN: false });
+    expect(withMethod(c, 'byol')).toMatchObject({ stopGradient: true, augment: true });
+    // Every experiment is a valid config that differs from its method's defaults.
+    for (const e of COLLAPSE_EXPERIMENTS) {
+      const x = applyExperiment(DEFAULT_CONFIG, e);
+      expect(validateConfig(x).ok).toBe(true);
+      expect(x).not.toEqual(methodDefaults(x.method));
+    }
   });
 });

@@ -14,6 +14,8 @@ export interface ModelSpec {
   projDim: number;
   /** Batch norm in the hidden layer of the projector and predictor (the Linear before it then has no bias). */
   headBN?: boolean;
+  /** Batch norm without affine parameters on the projector's output, as SimSiam's projector. */
+  projOutBN?: boolean;
   /** BYOL/SimSiam predictor q: an MLP projDim → predHidden → projDim. */
   predictor?: boolean;
   predHidden?: number;
@@ -55,8 +57,15 @@ let modelCounter = 0;
 
 const BN_EPS = 1e-5;
 
-/** A two-layer MLP, Linear → [BN] → ReLU → Linear, as the heads of SimCLR, BYOL and SimSiam. */
-function mlp(inDim: number, hidden: number, outDim: number, bn: boolean, rand: () => number, name: string, trainable: boolean) {
+/** Batch norm over the batch axis without affine parameters; statistics from `ref` (tf.batchNorm without scale
+ * and offset cannot be differentiated on the WASM backend, so it is written out). */
+function standardise(x: tf.Tensor2D, ref: tf.Tensor2D): tf.Tensor2D {
+  const { mean, variance } = tf.moments(ref, 0);
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS))) as tf.Tensor2D;
+}
+
+/** A two-layer MLP, Linear → [BN] → ReLU → Linear [→ BN], as the heads of SimCLR, BYOL and SimSiam. */
+function mlp(inDim: number, hidden: number, outDim: number, bn: boolean, outBN: boolean, rand: () => number, name: string, trainable: boolean) {
   const W1 = heNormal([inDim, hidden], inDim, rand, `${name}/w1`, trainable);
   const W2 = heNormal([hidden, outDim], hidden, rand, `${name}/w2`, trainable);
   const b1 = bn ? null : tf.variable(tf.zeros([hidden]), trainable, `${name}/b1`);
@@ -74,7 +83,12 @@ function mlp(inDim: number, hidden: number, outDim: number, bn: boolean, rand: (
   return {
     variables,
     apply(x: tf.Tensor2D, statsFrom?: tf.Tensor2D): tf.Tensor2D {
-      return tf.tidy(() => tf.add(tf.matMul(tf.relu(hiddenPre(x, statsFrom)), W2), b2) as tf.Tensor2D);
+      return tf.tidy(() => {
+        const forward = (a: tf.Tensor2D, stats?: tf.Tensor2D) => tf.add(tf.matMul(tf.relu(hiddenPre(a, stats)), W2), b2) as tf.Tensor2D;
+        const out = forward(x, statsFrom);
+        if (!outBN) return out;
+        return standardise(out, statsFrom ? forward(statsFrom) : out);
+      });
     },
   };
 }
@@ -102,9 +116,9 @@ export function createModel(spec: ModelSpec): Model {
     b: tf.variable(tf.zeros([l.cout]), trainable, `${id}/conv${i}/b`),
   }));
   const hDim = 4 * w;
-  const head = spec.projection ? mlp(hDim, spec.projHidden, spec.projDim, bn, rand, `${id}/proj`, trainable) : null;
+  const head = spec.projection ? mlp(hDim, spec.projHidden, spec.projDim, bn, spec.projOutBN ?? false, rand, `${id}/proj`, trainable) : null;
   const zDim = head ? spec.projDim : hDim;
-  const pred = spec.predictor ? mlp(zDim, spec.predHidden ?? zDim, zDim, bn, rand, `${id}/pred`, trainable) : null;
+  const pred = spec.predictor ? mlp(zDim, spec.predHidden ?? zDim, zDim, bn, false, rand, `${id}/pred`, trainable) : null;
   const backboneVariables = [...convs.flatMap((l) => [l.W, l.b]), ...(head ? head.variables : [])];
   const variables = [...backboneVariables, ...(pred ? pred.variables : [])];
   return {

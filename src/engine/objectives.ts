@@ -50,15 +50,17 @@ export interface ObjectiveOutputs {
 }
 
 /** Runs the target network on both views (call outside the gradient tape); null for methods without one. */
-export function targets(config: TrainConfig, target: Model | null, v1: tf.Tensor4D, v2: tf.Tensor4D): TargetOutputs | null {
+export function targets(target: Model | null, v1: tf.Tensor4D, v2: tf.Tensor4D): TargetOutputs | null {
   if (!target) return null;
-  if (config.method === 'byol' && !config.stopGradient) return null; // the online network is the target, with gradients
   return tf.tidy(() => ({ t1: target.project(target.encode(v1)), t2: target.project(target.encode(v2)) }));
 }
 
-/** Whether a method keeps a separate target network. */
+/**
+ * Whether a method keeps a separate target network: MoCo's key encoder, BYOL's target (not when its
+ * stop-gradient is off: then the online network is the target, gradients flowing).
+ */
 export function needsTarget(config: TrainConfig): boolean {
-  return config.method === 'moco' || config.method === 'byol';
+  return config.method === 'moco' || (config.method === 'byol' && config.stopGradient);
 }
 
 /** The loss of one batch; call inside `tf.variableGrads`. Tensors it returns besides the loss are the caller's. */

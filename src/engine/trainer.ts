@@ -119,6 +119,7 @@ export class Trainer {
       projHidden: config.projHidden,
       projDim: config.projDim,
       headBN: config.headBN,
+      projOutBN: config.projOutBN,
       predHidden: config.predHidden,
       seed: config.seed,
     };
@@ -163,21 +164,23 @@ export class Trainer {
     // MoCo updates the key encoder before computing this batch's keys (Algorithm 1); m = 0 copies the query encoder.
     if (c.method === 'moco' && this.target) emaUpdate(this.target, this.model, c.mocoMomentum);
     let acc: tf.Scalar | null = null;
-    let zStd: tf.Scalar | null = null;
+    let z: tf.Tensor2D | null = null;
     let keys: tf.Tensor2D | null = null;
     const { value, grads } = tf.tidy(() => {
       const x = tf.gather(this.trainX, tf.tensor1d(idx, 'int32'));
       const [v1, v2] = this.views(x, step);
       const labels = c.method === 'supcon' ? tf.tensor1d(Array.from(idx, (i) => this.trainLabels[i]!), 'int32') : null;
-      const t = targets(c, this.target, v1, v2);
+      const t = targets(this.target, v1, v2);
       if (t && this.queue) keys = tf.keep(newKeys(c, t));
       return tf.variableGrads(() => {
         const out = objective({ config: c, online: this.model, v1, v2, labels, queue: this.queue?.value ?? null, targets: t });
         acc = tf.keep(out.acc);
-        zStd = tf.keep(normalizedStd(out.z));
+        z = tf.keep(out.z);
         return out.loss;
       }, this.model.variables);
     });
+    const zStd = normalizedStd(z!);
+    (z as tf.Tensor | null)?.dispose();
     this.optimizer.step(grads, lr);
     tf.dispose(grads);
     if (keys && this.queue) {
@@ -187,7 +190,7 @@ export class Trainer {
     // BYOL moves the target after the online update (Algorithm 1), at the scheduled rate τ.
     if (c.method === 'byol' && this.target) emaUpdate(this.target, this.model, emaRateAt(step, c.steps, c.emaBase, c.emaCosine));
     this.stepIndex++;
-    return { step, lr, loss: value, acc: acc!, zStd: zStd! };
+    return { step, lr, loss: value, acc: acc!, zStd };
   }
 
   /** One step, read back: the loss, accuracy and timing of that step. Throws on a non-finite loss. */

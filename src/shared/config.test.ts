@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromHash, configToHash, DEFAULT_CONFIG, validateConfig } from './config';
+import { configFromHash, configToHash, DEFAULT_CONFIG, validateConfig, withMethod } from './config';
 
 describe('config validation', () => {
   it('accepts the defaults and an empty object', () => {
@@ -52,5 +52,47 @@ describe('config in the URL hash', () => {
     expect(config.lr).toBe(DEFAULT_CONFIG.lr);
     expect(errors).toHaveLength(3);
     expect(errors.join('\n')).toContain('unknown setting "evil"');
+  });
+});
+
+describe('methods in the config', () => {
+  it('a config that names a method starts from that method’s preset', () => {
+    const r = validateConfig({ method: 'moco' });
+    expect(r.ok && r.config.temperature).toBe(0.2);
+    const s = validateConfig({ method: 'supcon', temperature: 0.3 });
+    expect(s.ok && s.config.temperature).toBe(0.3); // an explicit value wins
+    const b = validateConfig({ method: 'byol' });
+    expect(b.ok && b.config.headBN).toBe(true);
+  });
+
+  it('a link carries the method and only what differs from its preset, and round-trips', () => {
+    const c = { ...withMethod(DEFAULT_CONFIG, 'moco'), mocoQueue: 512, mocoSymmetric: true };
+    const hash = configToHash(c);
+    expect(hash).toBe('method=moco&mocoQueue=512&mocoSymmetric=true');
+    expect(configFromHash(hash)).toEqual({ config: c, errors: [] });
+    // τ = 0.5 differs from MoCo's 0.2, so it is written.
+    expect(configToHash({ ...c, temperature: 0.5 })).toContain('temperature=0.5');
+  });
+
+  it('switching the method loads its preset and keeps the rest', () => {
+    const c = withMethod({ ...DEFAULT_CONFIG, batchSize: 64, temperature: 0.9 }, 'simsiam');
+    expect(c).toMatchObject({ method: 'simsiam', batchSize: 64, headBN: true, temperature: 0.9 });
+    expect(withMethod(c, 'simclr')).toMatchObject({ headBN: false, temperature: 0.5 });
+  });
+
+  it.each([
+    [{ mocoQueue: 0 }, 'queue size K must be at least 1'],
+    [{ mocoMomentum: 1 }, 'key-encoder momentum m must be at most 0.99999'],
+    [{ emaBase: 1.5 }, 'target EMA τ_base must be at most 1'],
+    [{ stopGradient: 'no' }, 'stopGradient must be true or false'],
+    [{ vicregStd: -1 }, 'variance weight μ must be at least 0'],
+  ])('rejects %j', (raw, message) => {
+    const r = validateConfig(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join('\n')).toContain(message);
+  });
+
+  it('evaluate every 0 means never, and is valid', () => {
+    expect(validateConfig({ evalEvery: 0 }).ok).toBe(true);
   });
 });

@@ -30,6 +30,8 @@ export interface TrainConfig {
   projDim: number;
   /** Batch norm in the hidden layer of the projector and predictor MLPs (as BYOL, SimSiam, Barlow Twins, VICReg). */
   headBN: boolean;
+  /** Batch norm (no affine) on the projector's output, as SimSiam's projector. */
+  projOutBN: boolean;
   /** BYOL / SimSiam: the predictor MLP q on the online branch. */
   predictor: boolean;
   predHidden: number;
@@ -71,7 +73,7 @@ export interface TrainConfig {
   /** Contrast jitter strength: factor drawn from [1 − s, 1 + s]. */
   contrast: number;
   seed: number;
-  /** Steps between kNN / t-SNE evaluations. */
+  /** Steps between evaluations (kNN, collapse meter on held-out data, t-SNE); 0 = never evaluate. */
   evalEvery: number;
   backend: BackendChoice;
 }
@@ -85,6 +87,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   projHidden: 64,
   projDim: 32,
   headBN: false,
+  projOutBN: false,
   predictor: true,
   predHidden: 64,
   stopGradient: true,
@@ -121,21 +124,36 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
  * What each method's paper recommends for the settings methods share; switching the method in the panel loads
  * these, and a config file or link that names a method starts from them. τ: SimCLR 0.5 (its Table 5 on small
  * batches), MoCo v2 0.2, SupCon 0.1. Batch norm in the head's hidden layer: as in the BYOL, SimSiam, Barlow
- * Twins and VICReg heads; MoCo v2's and SupCon's heads have none.
+ * Twins and VICReg heads; MoCo v2's and SupCon's heads have none. Batch norm on the projector's output: SimSiam's.
  */
 export const METHOD_PRESETS: Readonly<Record<Method, Partial<TrainConfig>>> = {
-  simclr: { temperature: 0.5, headBN: false },
-  moco: { temperature: 0.2, headBN: false },
-  byol: { headBN: true },
-  simsiam: { headBN: true },
-  barlow: { headBN: true },
-  vicreg: { headBN: true },
-  supcon: { temperature: 0.1, headBN: false },
+  simclr: { temperature: 0.5, headBN: false, projOutBN: false },
+  moco: { temperature: 0.2, headBN: false, projOutBN: false },
+  byol: { headBN: true, projOutBN: false },
+  simsiam: { headBN: true, projOutBN: true },
+  barlow: { headBN: true, projOutBN: false },
+  vicreg: { headBN: true, projOutBN: false },
+  supcon: { temperature: 0.1, headBN: false, projOutBN: false },
 };
 
 /** The defaults with a method's preset applied. */
 export function methodDefaults(method: Method): TrainConfig {
   return { ...DEFAULT_CONFIG, ...METHOD_PRESETS[method], method };
+}
+
+/**
+ * The settings the collapse lab switches off (stop-gradient, predictor, augmentation, the EMA rates). Switching
+ * the method restores them, so an experiment never carries over silently into another method.
+ */
+export const SAFEGUARD_KEYS = ['stopGradient', 'predictor', 'augment', 'mocoMomentum', 'emaBase', 'emaCosine'] as const;
+
+/**
+ * Switches the method: loads its paper's settings for what methods share (τ, batch norm in the head) and the
+ * default safeguards; the rest of the config stays.
+ */
+export function withMethod(config: TrainConfig, method: Method): TrainConfig {
+  const safeguards = Object.fromEntries(SAFEGUARD_KEYS.map((k) => [k, DEFAULT_CONFIG[k]]));
+  return { ...config, ...safeguards, ...METHOD_PRESETS[method], method };
 }
 
 type NumberKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
@@ -177,7 +195,7 @@ export const NUMBER_SPECS: Readonly<Record<NumberKey, NumberSpec>> = {
   blurSigma: { min: 0.1, max: 3, integer: false, label: 'blur σ' },
   contrast: { min: 0, max: 0.9, integer: false, label: 'contrast jitter' },
   seed: { min: 0, max: 2 ** 31 - 1, integer: true, label: 'seed' },
-  evalEvery: { min: 1, max: 100000, integer: true, label: 'evaluate every' },
+  evalEvery: { min: 0, max: 100000, integer: true, label: 'evaluate every (0: never)' },
 };
 
 export const CHOICE_SPECS: Readonly<Record<ChoiceKey, readonly string[]>> = {
@@ -187,7 +205,7 @@ export const CHOICE_SPECS: Readonly<Record<ChoiceKey, readonly string[]>> = {
   backend: BACKEND_CHOICES,
 };
 
-const BOOLEAN_KEYS = ['projection', 'headBN', 'predictor', 'stopGradient', 'augment', 'mocoSymmetric', 'emaCosine'] as const;
+const BOOLEAN_KEYS = ['projection', 'headBN', 'projOutBN', 'predictor', 'stopGradient', 'augment', 'mocoSymmetric', 'emaCosine'] as const;
 
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -50,4 +50,6 @@ export interface HeldOutImages {
   w: number;
   c: number;
   classNames: string[];
+  /** Images in the training split (MoCo's queue should not exceed it). */
+  trainSize: number;
 }

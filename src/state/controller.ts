@@ -73,6 +73,7 @@ function onEvents(events: WorkerEvent[], run: number): void {
           m.lossSmooth.push(m.lossSmooth.length ? SMOOTHING * prev + (1 - SMOOTHING) * s.loss : s.loss);
           m.lr.push(s.lr);
           m.acc.push(s.acc);
+          m.zStd.push(s.zStd);
           m.stepMs.push(s.ms);
         }
         const first = store.getState().firstLossMs ?? performance.now() - pageStart;
@@ -83,7 +84,9 @@ function onEvents(events: WorkerEvent[], run: number): void {
         const m = store.getState().metrics;
         m.evalStep.push(ev.eval.step);
         m.knn.push(ev.eval.knnAcc);
-        store.setState({ metrics: { ...m, version: m.version + 1 } });
+        m.evalZStd.push(ev.eval.zStd);
+        m.effRank.push(ev.eval.effRank);
+        store.setState({ metrics: { ...m, zDim: ev.eval.zDim, version: m.version + 1 } });
         requestMap({ embeddings: ev.embeddings, dim: ev.dim, labels: ev.labels, step: ev.eval.step, run });
         break;
       }
@@ -130,7 +133,7 @@ async function drainMap(): Promise<void> {
 export async function start(): Promise<void> {
   const config = store.getState().config;
   const run = ++currentRun;
-  store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'starting' } });
+  store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'starting' }, runMethod: config.method });
   try {
     // Events of a run that was since restarted or reset are dropped here.
     await getTrainApi().start(

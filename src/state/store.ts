@@ -4,7 +4,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { DEFAULT_CONFIG, type TrainConfig } from '../shared/config';
+import { DEFAULT_CONFIG, type Method, type TrainConfig } from '../shared/config';
 import type { BackendInfo, HeldOutImages } from '../shared/messages';
 
 /** Where the run is; 'error' carries what went wrong, in words. */
@@ -24,9 +24,16 @@ export interface Metrics {
   lossSmooth: number[];
   lr: number[];
   acc: number[];
+  /** Collapse meter per step (training batch): std of the normalised projection. */
+  zStd: number[];
   stepMs: number[];
   evalStep: number[];
   knn: number[];
+  /** Collapse meter per evaluation (held-out set): std and effective rank of the normalised projection. */
+  evalZStd: number[];
+  effRank: number[];
+  /** Dimension d of the projection the meter reads. */
+  zDim: number;
   version: number;
 }
 
@@ -43,6 +50,8 @@ export interface AppState {
   status: RunStatus;
   backend: BackendInfo | null;
   metrics: Metrics;
+  /** The method of the run the charts show (the config may have changed since it started). */
+  runMethod: Method;
   map: EmbeddingMap | null;
   heldOut: HeldOutImages | null;
   /** Page load → first loss point, ms (for the benchmark). */
@@ -50,7 +59,21 @@ export interface AppState {
 }
 
 export function emptyMetrics(): Metrics {
-  return { step: [], loss: [], lossSmooth: [], lr: [], acc: [], stepMs: [], evalStep: [], knn: [], version: 0 };
+  return {
+    step: [],
+    loss: [],
+    lossSmooth: [],
+    lr: [],
+    acc: [],
+    zStd: [],
+    stepMs: [],
+    evalStep: [],
+    knn: [],
+    evalZStd: [],
+    effRank: [],
+    zDim: 0,
+    version: 0,
+  };
 }
 
 export const store = createStore<AppState>(() => ({
@@ -59,6 +82,7 @@ export const store = createStore<AppState>(() => ({
   status: { kind: 'idle' },
   backend: null,
   metrics: emptyMetrics(),
+  runMethod: DEFAULT_CONFIG.method,
   map: null,
   heldOut: null,
   firstLossMs: null,

@@ -1,18 +1,19 @@
 /**
  * The settings panel. Every input is checked with the same rules as the URL and the headless runner; a bad
- * value shows its message beside the input and the config keeps its last good value.
+ * value shows its message beside the input and the config keeps its last good value. The method section shows
+ * only the knobs the chosen method reads; the collapse lab applies one experiment's settings in a click.
  */
 import { useEffect, useState } from 'react';
-import { CHOICE_SPECS, checkField, crossFieldErrors, NUMBER_SPECS, type TrainConfig } from '../shared/config';
+import { CHOICE_SPECS, checkField, crossFieldErrors, NUMBER_SPECS, withMethod, type Method, type TrainConfig } from '../shared/config';
+import { applyExperiment, COLLAPSE_EXPERIMENTS, METHOD_INFO } from '../shared/methods';
 
 type NumberKey = keyof typeof NUMBER_SPECS;
 type ChoiceKey = keyof typeof CHOICE_SPECS;
 
 const SECTIONS: { title: string; fields: (keyof TrainConfig)[] }[] = [
-  { title: 'Method', fields: ['method', 'temperature'] },
-  { title: 'Model', fields: ['encoder', 'width', 'projection', 'projHidden', 'projDim'] },
+  { title: 'Model', fields: ['encoder', 'width', 'projection', 'projHidden', 'projDim', 'headBN', 'projOutBN'] },
   { title: 'Optimisation', fields: ['optimizer', 'lr', 'momentum', 'weightDecay', 'batchSize', 'steps', 'warmupSteps'] },
-  { title: 'Augmentations', fields: ['cropScaleMin', 'rotationDeg', 'contrast', 'blurProb', 'blurSigma', 'noiseStd'] },
+  { title: 'Augmentations', fields: ['augment', 'cropScaleMin', 'rotationDeg', 'contrast', 'blurProb', 'blurSigma', 'noiseStd'] },
   { title: 'Run', fields: ['seed', 'evalEvery', 'backend'] },
 ];
 
@@ -22,19 +23,30 @@ const LABELS: Partial<Record<keyof TrainConfig, string>> = {
   optimizer: 'optimizer (cosine decay, linear warm-up)',
   backend: 'backend',
   projection: 'projection head',
+  headBN: 'batch norm in the head',
+  projOutBN: 'batch norm on the projector output',
+  predictor: 'predictor',
+  stopGradient: 'stop-gradient on the target branch',
+  augment: 'augment (off: both views are the same image)',
+  mocoSymmetric: 'symmetric loss',
+  emaCosine: 'cosine schedule from τ_base to 1',
+};
+
+const OPTION_LABELS: Partial<Record<ChoiceKey, Record<string, string>>> = {
+  method: Object.fromEntries(Object.entries(METHOD_INFO).map(([k, v]) => [k, v.label])),
 };
 
 export interface ConfigPanelProps {
   config: TrainConfig;
   onChange: (next: TrainConfig) => void;
+  /** Images in the training split, when known (MoCo's queue should not exceed it). */
+  trainSize?: number;
 }
 
-export function ConfigPanel({ config, onChange }: ConfigPanelProps) {
+export function ConfigPanel({ config, onChange, trainSize }: ConfigPanelProps) {
   const [crossError, setCrossError] = useState<string | null>(null);
-  const update = (key: keyof TrainConfig, value: unknown): string | null => {
-    const r = checkField(key, value);
-    if (!r.ok) return r.error;
-    const next = { ...config, [key]: r.value } as TrainConfig;
+  const [experiment, setExperiment] = useState<string | null>(null);
+  const commit = (next: TrainConfig): string | null => {
     const cross = crossFieldErrors(next);
     if (cross.length) {
       setCrossError(cross[0]!);
@@ -44,16 +56,69 @@ export function ConfigPanel({ config, onChange }: ConfigPanelProps) {
     onChange(next);
     return null;
   };
+  const update = (key: keyof TrainConfig, value: unknown): string | null => {
+    const r = checkField(key, value);
+    if (!r.ok) return r.error;
+    setExperiment(null);
+    return commit(key === 'method' ? withMethod(config, r.value as Method) : ({ ...config, [key]: r.value } as TrainConfig));
+  };
+  const info = METHOD_INFO[config.method];
+  const chosen = COLLAPSE_EXPERIMENTS.find((e) => e.id === experiment);
+  const field = (key: keyof TrainConfig) => <Field key={key} name={key} value={config[key]} onCommit={(v) => update(key, v)} />;
   return (
     <form className="config" data-testid="config.panel" onSubmit={(e) => e.preventDefault()}>
+      <fieldset>
+        <legend>Method</legend>
+        {field('method')}
+        <p className="method-summary" data-testid="method.summary">
+          {info.usesLabels && (
+            <strong className="badge badge-labels" data-testid="method.usesLabels">
+              uses labels
+            </strong>
+          )}{' '}
+          {info.summary}{' '}
+          <a href={`https://arxiv.org/abs/${info.paper}`} target="_blank" rel="noreferrer">
+            arXiv {info.paper}
+          </a>
+        </p>
+        {info.knobs.map(field)}
+        {config.method === 'moco' && trainSize !== undefined && config.mocoQueue > trainSize && (
+          <p className="field-warning" data-testid="method.warning" role="status">
+            The queue (K = {config.mocoQueue}) is larger than the training set ({trainSize} images): it will hold older keys of the
+            very images in the batch, so some “negatives” are the query’s own image.
+          </p>
+        )}
+      </fieldset>
       {SECTIONS.map((s) => (
         <fieldset key={s.title}>
           <legend>{s.title}</legend>
-          {s.fields.map((key) => (
-            <Field key={key} name={key} value={config[key]} onCommit={(v) => update(key, v)} />
-          ))}
+          {s.fields.map(field)}
         </fieldset>
       ))}
+      <fieldset data-testid="collapse.lab">
+        <legend>Collapse lab</legend>
+        <p className="hint">Remove what keeps a method from collapsing, then start, and watch the collapse meter.</p>
+        <div className="lab-buttons">
+          {COLLAPSE_EXPERIMENTS.map((e) => (
+            <button
+              type="button"
+              key={e.id}
+              data-testid={`collapse.${e.id}`}
+              aria-pressed={experiment === e.id}
+              onClick={() => {
+                if (commit(applyExperiment(config, e)) === null) setExperiment(e.id);
+              }}
+            >
+              {e.label}
+            </button>
+          ))}
+        </div>
+        {chosen && (
+          <p className="hint" data-testid="collapse.expect">
+            Expected: {chosen.expect}
+          </p>
+        )}
+      </fieldset>
       {crossError && <p className="field-error">{crossError}</p>}
     </form>
   );
@@ -69,13 +134,14 @@ function Field({ name, value, onCommit }: { name: keyof TrainConfig; value: unkn
   }, [value]);
   const id = `cfg-${name}`;
   if (name in CHOICE_SPECS) {
+    const labels = OPTION_LABELS[name as ChoiceKey];
     return (
       <label className="field" htmlFor={id}>
         <span>{LABELS[name] ?? name}</span>
         <select id={id} data-testid={`config.${name}`} value={String(value)} onChange={(e) => setError(onCommit(e.target.value))}>
           {CHOICE_SPECS[name as ChoiceKey].map((o) => (
             <option key={o} value={o}>
-              {o}
+              {labels?.[o] ?? o}
             </option>
           ))}
         </select>

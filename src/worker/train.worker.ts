@@ -81,7 +81,8 @@ const api = {
       dataset = datasetFromIdx('MNIST', images, labels, MNIST_CLASSES);
     }
     const ds = dataset;
-    const held = makeSplit(ds.n).heldOut;
+    const split = makeSplit(ds.n);
+    const held = split.heldOut;
     const per = ds.h * ds.w * ds.c;
     const images = new Uint8Array(held.length * per);
     const labels = new Int32Array(held.length);
@@ -89,7 +90,7 @@ const api = {
       images.set(ds.images.subarray(j * per, (j + 1) * per), i * per);
       labels[i] = ds.labels[j]!;
     });
-    const out: HeldOutImages = { images, labels, h: ds.h, w: ds.w, c: ds.c, classNames: ds.classNames };
+    const out: HeldOutImages = { images, labels, h: ds.h, w: ds.w, c: ds.c, classNames: ds.classNames, trainSize: split.train.length };
     return Comlink.transfer(out, [images.buffer, labels.buffer]);
   },
 
@@ -98,7 +99,7 @@ const api = {
    * `evaluate: false` skips kNN and embeddings (the benchmarks time steps alone).
    */
   async start(config: TrainConfig, emit: (events: WorkerEvent[]) => void, options: { evaluate?: boolean } = {}): Promise<void> {
-    const evaluate = options.evaluate ?? true;
+    const evaluate = (options.evaluate ?? true) && config.evalEvery > 0;
     const runId = ++runCounter;
     control.stopped = true;
     control.wake();
@@ -147,7 +148,7 @@ const api = {
         }
         pending.push(await trainer.trainStep());
         if (pending.length >= STEP_BATCH || performance.now() - lastFlush > FLUSH_MS) flush();
-        if (trainer.step % config.evalEvery === 0 || trainer.done) {
+        if (evaluate && (trainer.step % config.evalEvery === 0 || trainer.done)) {
           flush();
           await sendEval();
         }

@@ -1,0 +1,54 @@
+import { METHODS } from '../src/shared/config';
+import { expect, runStatus, test, tracePoints } from './fixtures';
+
+test('the method panel shows each method’s knobs, marks SupCon as using labels, and warns when MoCo’s queue outgrows the data', async ({ page }) => {
+  await page.goto('./');
+  const method = page.getByTestId('config.method');
+  await method.selectOption('moco');
+  await expect(page.getByTestId('config.mocoQueue')).toBeVisible();
+  await expect(page.getByTestId('config.temperature')).toHaveValue('0.2'); // MoCo v2's τ
+  await expect(page.getByTestId('config.predictor')).toHaveCount(0);
+  await expect(page.getByTestId('method.warning')).toHaveCount(0);
+  await page.getByTestId('config.mocoQueue').fill('20000');
+  await expect(page.getByTestId('method.warning')).toContainText('larger than the training set (9000 images)');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('method=moco');
+
+  await method.selectOption('supcon');
+  await expect(page.getByTestId('method.usesLabels')).toBeVisible();
+  await expect(page.getByTestId('config.mocoQueue')).toHaveCount(0);
+  await method.selectOption('byol');
+  await expect(page.getByTestId('method.usesLabels')).toHaveCount(0);
+  await expect(page.getByTestId('config.emaBase')).toBeVisible();
+  await expect(page.getByTestId('config.headBN')).toBeChecked();
+
+  // A collapse-lab experiment sets its method and switches off what it names.
+  await page.getByTestId('collapse.simsiam-no-sg').click();
+  await expect(method).toHaveValue('simsiam');
+  await expect(page.getByTestId('config.stopGradient')).not.toBeChecked();
+  await expect(page.getByTestId('collapse.expect')).toContainText('Fig. 2');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('stopGradient=false');
+  // A link with a method restores it with its knobs.
+  await page.goto('./#method=vicreg&vicregStd=10');
+  await page.reload();
+  await expect(method).toHaveValue('vicreg');
+  await expect(page.getByTestId('config.vicregStd')).toHaveValue('10');
+});
+
+test('WebGPU (software adapter): every method trains a few steps without errors', async ({ page }, testInfo) => {
+  test.setTimeout(900_000);
+  const hasAdapter = await page.goto('./').then(() => page.evaluate(async () => !!(await (navigator as Navigator & { gpu?: GPU }).gpu?.requestAdapter())));
+  test.skip(!hasAdapter, 'this browser gives no WebGPU adapter');
+  await page.goto('./#backend=webgpu&batchSize=8&steps=2&evalEvery=0&width=4&projHidden=16&projDim=8&predHidden=8&mocoQueue=32&warmupSteps=1&seed=3');
+  for (const m of METHODS) {
+    await page.getByTestId('config.method').selectOption(m);
+    await page.getByTestId('run.start').click();
+    await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+    await expect(page.getByTestId('status.backend')).toHaveAttribute('data-backend', 'webgpu');
+    const [raw] = await tracePoints(page, 'chart.loss');
+    expect(raw, m).toHaveLength(2);
+    for (const v of raw!) expect(Number.isFinite(v), `${m} loss ${v}`).toBe(true);
+    const [zStd] = await tracePoints(page, 'chart.collapse');
+    expect(zStd, m).toHaveLength(2);
+  }
+  await page.screenshot({ path: testInfo.outputPath('methods-webgpu.png'), fullPage: true });
+});

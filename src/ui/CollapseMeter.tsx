@@ -1,0 +1,51 @@
+/**
+ * The collapse meter: the std of the ℓ2-normalised projection per step (healthy ≈ 1/√d, 0 when collapsed, as
+ * SimSiam's Fig. 2) and the effective rank of its covariance at each evaluation, with a verdict in words.
+ */
+import { useMemo } from 'react';
+import type { Data } from 'plotly.js-dist-min';
+import { collapseVerdict } from '../shared/methods';
+import { useApp } from '../state/store';
+import { Plot } from './Plot';
+
+export function CollapseMeter() {
+  const metrics = useApp((s) => s.metrics);
+  const d = metrics.zDim;
+  const last = metrics.evalStep.length - 1;
+  // The untrained network's outputs are nearly parallel, so the verdict waits for an evaluation after step 0.
+  const verdict = last >= 0 && metrics.evalStep[last]! > 0 && d > 0
+    ? collapseVerdict({ zStd: metrics.evalZStd[last]!, dim: d, effRank: metrics.effRank[last]! })
+    : null;
+  const data = useMemo<Data[]>(() => {
+    const steps = metrics.step;
+    const healthy = d > 0 ? 1 / Math.sqrt(d) : null;
+    return [
+      { x: steps, y: metrics.zStd, name: 'std of z/‖z‖ (batch)', mode: 'lines', line: { color: '#9467bd', width: 1.5 } },
+      ...(healthy !== null && steps.length
+        ? [{ x: [steps[0]!, steps[steps.length - 1]!], y: [healthy, healthy], name: '1/√d', mode: 'lines' as const, line: { color: '#7f7f7f', dash: 'dash' as const, width: 1 } }]
+        : []),
+      { x: metrics.evalStep, y: metrics.effRank, name: 'effective rank (held-out)', mode: 'lines+markers', yaxis: 'y2', line: { color: '#8c564b' } },
+    ];
+  }, [metrics, d]);
+  return (
+    <div className="collapse-meter" data-testid="collapse.meter">
+      <p className={`verdict verdict-${verdict?.level ?? 'none'}`} data-testid="collapse.verdict" data-level={verdict?.level ?? ''}>
+        {verdict ? verdict.words : 'The collapse meter reads after the first evaluation.'}
+      </p>
+      <Plot
+        revision={metrics.version}
+        testId="chart.collapse"
+        height={300}
+        data={data}
+        layout={{
+          title: { text: 'Collapse meter' },
+          xaxis: { title: { text: 'step' } },
+          yaxis: { title: { text: 'std' }, rangemode: 'tozero' },
+          yaxis2: { title: { text: 'effective rank' }, overlaying: 'y', side: 'right', range: [0, Math.max(1, d)], dtick: Math.max(1, d / 4) },
+          legend: { orientation: 'h', y: -0.3 },
+          margin: { l: 50, r: 50, t: 30, b: 95 },
+        }}
+      />
+    </div>
+  );
+}
