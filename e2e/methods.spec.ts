@@ -13,6 +13,8 @@ test('the method panel shows each method’s knobs, marks SupCon as using labels
   await expect(page.getByTestId('method.warning')).toContainText('larger than the training set (9000 images)');
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('method=moco');
 
+  await expect(method.locator('optgroup[label^="Supervised"] option')).toHaveText(['SupCon']);
+  await expect(method.locator('optgroup[label^="Self-supervised"] option')).toHaveCount(6);
   await method.selectOption('supcon');
   await expect(page.getByTestId('method.usesLabels')).toBeVisible();
   await expect(page.getByTestId('config.mocoQueue')).toHaveCount(0);

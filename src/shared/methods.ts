@@ -60,7 +60,7 @@ export const METHOD_INFO: Readonly<Record<Method, MethodInfo>> = {
     usesLabels: false,
   },
   supcon: {
-    label: 'SupCon (uses labels)',
+    label: 'SupCon',
     paper: '2004.11362',
     summary: 'Supervised reference: every view with the same label is a positive. The one method here that reads labels.',
     knobs: ['temperature'],

@@ -36,6 +36,14 @@ const OPTION_LABELS: Partial<Record<ChoiceKey, Record<string, string>>> = {
   method: Object.fromEntries(Object.entries(METHOD_INFO).map(([k, v]) => [k, v.label])),
 };
 
+/** The method list in two groups, so the one that reads labels stands apart. */
+const OPTION_GROUPS: Partial<Record<ChoiceKey, { label: string; options: string[] }[]>> = {
+  method: [
+    { label: 'Self-supervised (no labels)', options: Object.keys(METHOD_INFO).filter((m) => !METHOD_INFO[m as Method].usesLabels) },
+    { label: 'Supervised reference (uses labels)', options: Object.keys(METHOD_INFO).filter((m) => METHOD_INFO[m as Method].usesLabels) },
+  ],
+};
+
 export interface ConfigPanelProps {
   config: TrainConfig;
   onChange: (next: TrainConfig) => void;
@@ -88,6 +96,12 @@ export function ConfigPanel({ config, onChange, trainSize }: ConfigPanelProps) {
             very images in the batch, so some “negatives” are the query’s own image.
           </p>
         )}
+        {config.method === 'moco' && config.headBN && (
+          <p className="field-warning" data-testid="method.bnWarning" role="status">
+            Batch norm in the head lets the query see batch statistics the key shares, a shortcut MoCo avoids with
+            shuffling BN (§3.3), which this playground does not do.
+          </p>
+        )}
       </fieldset>
       {SECTIONS.map((s) => (
         <fieldset key={s.title}>
@@ -135,15 +149,23 @@ function Field({ name, value, onCommit }: { name: keyof TrainConfig; value: unkn
   const id = `cfg-${name}`;
   if (name in CHOICE_SPECS) {
     const labels = OPTION_LABELS[name as ChoiceKey];
+    const option = (o: string) => (
+      <option key={o} value={o}>
+        {labels?.[o] ?? o}
+      </option>
+    );
+    const groups = OPTION_GROUPS[name as ChoiceKey];
     return (
       <label className="field" htmlFor={id}>
         <span>{LABELS[name] ?? name}</span>
         <select id={id} data-testid={`config.${name}`} value={String(value)} onChange={(e) => setError(onCommit(e.target.value))}>
-          {CHOICE_SPECS[name as ChoiceKey].map((o) => (
-            <option key={o} value={o}>
-              {labels?.[o] ?? o}
-            </option>
-          ))}
+          {groups
+            ? groups.map((g) => (
+                <optgroup key={g.label} label={g.label}>
+                  {g.options.map(option)}
+                </optgroup>
+              ))
+            : CHOICE_SPECS[name as ChoiceKey].map(option)}
         </select>
         {error && <small className="field-error">{error}</small>}
       </label>
