@@ -42,8 +42,8 @@ export function CollapseMeter() {
           xaxis: { title: { text: 'step' } },
           yaxis: { title: { text: 'std' }, rangemode: 'tozero' },
           yaxis2: { title: { text: 'effective rank' }, overlaying: 'y', side: 'right', range: [0, Math.max(1, d)], dtick: Math.max(1, d / 4) },
-          legend: { orientation: 'h', y: -0.3 },
-          margin: { l: 50, r: 50, t: 30, b: 95 },
+          legend: { orientation: 'h', y: -0.4 },
+          margin: { l: 50, r: 50, t: 30, b: 105 },
         }}
       />
     </div>
