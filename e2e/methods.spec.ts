@@ -54,3 +54,20 @@ test('WebGPU (software adapter): every method trains a few steps without errors'
   }
   await page.screenshot({ path: testInfo.outputPath('methods-webgpu.png'), fullPage: true });
 });
+
+test('datasets: the 8×8 digits and Fashion-MNIST train, and the map shows their images and class names', async ({ page }) => {
+  await page.goto('./#backend=wasm&batchSize=16&steps=4&evalEvery=4&warmupSteps=1');
+  const dataset = page.getByTestId('config.dataset');
+  await dataset.selectOption('digits');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('dataset=digits');
+  await page.getByTestId('run.start').click();
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect.poll(async () => Number(await page.getByTestId('chart.tsne').getAttribute('data-points'))).toBe(359);
+
+  await dataset.selectOption('fashion');
+  await page.getByTestId('run.start').click();
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect.poll(async () => Number(await page.getByTestId('chart.tsne').getAttribute('data-points'))).toBe(1000);
+  await expect(page.getByTestId('chart.tsne')).toContainText('Ankle boot');
+  await expect(page.getByTestId('config.dataset').locator('option:checked')).toHaveText('Fashion-MNIST');
+});

@@ -2,6 +2,7 @@
 import { lazy, Suspense } from 'react';
 import { pause, reset, resume, setConfig, start, stop } from './state/controller';
 import { useApp } from './state/store';
+import { DATASET_INFO } from './shared/datasets';
 import { ConfigPanel } from './ui/ConfigPanel';
 import { StatusLine } from './ui/StatusLine';
 
@@ -20,7 +21,8 @@ export function App() {
       <header>
         <h1>Contrastive Playground</h1>
         <p className="tagline">
-          Train a self-supervised model on MNIST in your browser, without labels, and watch it learn (or collapse).
+          Train a self-supervised model on MNIST, Fashion-MNIST or 8×8 digits in your browser, without labels, and watch it learn
+          (or collapse).
         </p>
       </header>
       {notices.length > 0 && (
@@ -64,7 +66,7 @@ export function App() {
         </section>
       </main>
       <footer>
-        SimCLR, MoCo v2, BYOL, SimSiam, Barlow Twins, VICReg and SupCon on TensorFlow.js · MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0) ·
+        SimCLR, MoCo v2, BYOL, SimSiam, Barlow Twins, VICReg and SupCon on TensorFlow.js · {Object.values(DATASET_INFO).map((d) => d.credit).join(' · ')} ·
         labels are used only to evaluate and colour, never to train, except by SupCon, the supervised reference.
       </footer>
     </div>

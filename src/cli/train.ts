@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { validateConfig } from '../shared/config';
-import { loadMnistFromDisk } from '../engine/nodeData';
+import { loadDatasetFromDisk } from '../engine/nodeData';
 import { Trainer } from '../engine/trainer';
 import { registerKernelFixes } from '../engine/kernels';
 
@@ -53,13 +53,13 @@ async function main(): Promise<void> {
   registerKernelFixes();
   if (!(await tf.setBackend(backend))) fail(`backend ${backend} failed to initialise`);
   await tf.ready();
-  const trainer = new Trainer(config, loadMnistFromDisk());
+  const trainer = new Trainer(config, loadDatasetFromDisk(config.dataset));
   const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const evalFields = async () => {
     const e = await trainer.evaluate();
     return { knnAcc: round(e.knnAcc), zStd: round(e.zStd), effRank: round(e.effRank) };
   };
-  print({ step: 0, method: config.method, backend, ...(config.evalEvery > 0 ? await evalFields() : {}) });
+  print({ step: 0, dataset: config.dataset, method: config.method, backend, ...(config.evalEvery > 0 ? await evalFields() : {}) });
   while (!trainer.done) {
     const m = await trainer.trainStep();
     const stepNo = m.step + 1;

@@ -88,11 +88,3 @@ export function gatherImages(ds: Dataset, idx: Int32Array): { x: Float32Array; y
   }
   return { x, y };
 }
-
-export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-
-/** Where the shipped MNIST subset lives, relative to the app's base URL (public/data/). */
-export const MNIST_FILES = {
-  images: 'data/mnist/t10k-images-idx3-ubyte.gz',
-  labels: 'data/mnist/t10k-labels-idx1-ubyte.gz',
-};

@@ -86,6 +86,7 @@ describe('methods in the config', () => {
     [{ emaBase: 1.5 }, 'target EMA τ_base must be at most 1'],
     [{ stopGradient: 'no' }, 'stopGradient must be true or false'],
     [{ vicregStd: -1 }, 'variance weight μ must be at least 0'],
+    [{ dataset: 'cifar' }, 'unknown dataset "cifar"; expected one of mnist, fashion, digits'],
   ])('rejects %j', (raw, message) => {
     const r = validateConfig(raw);
     expect(r.ok).toBe(false);

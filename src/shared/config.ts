@@ -1,7 +1,9 @@
 /**
  * The run configuration: its types, defaults, limits and validation. Shared by the page, the worker and the
- * headless runner, so it imports nothing (no tfjs, no DOM).
+ * headless runner, so it imports nothing but the dataset list (no tfjs, no DOM).
  */
+
+import { DATASETS, type DatasetName } from './datasets';
 
 /** Self-supervised methods the engine implements. */
 export const METHODS = ['simclr', 'moco', 'byol', 'simsiam', 'barlow', 'vicreg', 'supcon'] as const;
@@ -21,6 +23,8 @@ export type BackendName = Exclude<BackendChoice, 'auto'>;
 
 /** Everything that defines a run; serialisable, so it fits in a URL hash and a JSON file. */
 export interface TrainConfig {
+  /** Which shipped dataset to train on. */
+  dataset: DatasetName;
   method: Method;
   encoder: Encoder;
   /** Channels of the first conv layer; the CNN doubles them twice, so h has 4·width dimensions. */
@@ -80,6 +84,7 @@ export interface TrainConfig {
 
 /** The defaults: a SimCLR run that learns visibly within a minute on the WASM backend. */
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  dataset: 'mnist',
   method: 'simclr',
   encoder: 'cnn-small',
   width: 16,
@@ -159,7 +164,7 @@ export function withMethod(config: TrainConfig, method: Method): TrainConfig {
 }
 
 type NumberKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
-type ChoiceKey = 'method' | 'encoder' | 'optimizer' | 'backend';
+type ChoiceKey = 'dataset' | 'method' | 'encoder' | 'optimizer' | 'backend';
 
 /** Limits for each numeric field: the validator and the UI's inputs both read them. */
 export interface NumberSpec {
@@ -201,6 +206,7 @@ export const NUMBER_SPECS: Readonly<Record<NumberKey, NumberSpec>> = {
 };
 
 export const CHOICE_SPECS: Readonly<Record<ChoiceKey, readonly string[]>> = {
+  dataset: DATASETS,
   method: METHODS,
   encoder: ENCODERS,
   optimizer: OPTIMIZERS,

@@ -1,5 +1,6 @@
 /** What crosses the worker boundary, besides the config: plain data only. */
 import type { BackendName } from './config';
+import type { DatasetName } from './datasets';
 
 /** Figures of one training step. */
 export interface StepMetrics {
@@ -44,6 +45,7 @@ export type WorkerEvent =
 
 /** The held-out images, sent once so the page can show them on hover. */
 export interface HeldOutImages {
+  dataset: DatasetName;
   images: Uint8Array;
   labels: Int32Array;
   h: number;

@@ -44,11 +44,15 @@ function fail(message: string): void {
   store.setState({ status: { kind: 'error', message } });
 }
 
-/** Loads the held-out images for hover previews (once, at start-up). */
+/**
+ * Loads the config's dataset in the worker and keeps its held-out images for hover previews (at start-up and
+ * when the dataset setting changes). A failed load says so and leaves the previous images.
+ */
 export async function loadDataset(): Promise<void> {
+  const name = store.getState().config.dataset;
   try {
-    const heldOut = await getTrainApi().loadDataset();
-    store.setState({ heldOut });
+    const heldOut = await getTrainApi().loadDataset(name);
+    if (store.getState().config.dataset === name) store.setState({ heldOut });
   } catch (e) {
     fail(`could not load the dataset: ${(e as Error).message}`);
   }
@@ -134,6 +138,7 @@ export async function start(): Promise<void> {
   const config = store.getState().config;
   const run = ++currentRun;
   store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'starting' }, runMethod: config.method });
+  if (store.getState().heldOut?.dataset !== config.dataset) void loadDataset();
   try {
     // Events of a run that was since restarted or reset are dropped here.
     await getTrainApi().start(
@@ -168,15 +173,19 @@ export function reset(): void {
 
 /** Replaces the config (already validated by the panel) and mirrors it to the URL hash. */
 export function setConfig(config: TrainConfig): void {
+  const before = store.getState().config.dataset;
   store.setState({ config });
+  if (config.dataset !== before) void loadDataset();
   const hash = configToHash(config);
   history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
 }
 
 /** Reads the config from the URL hash; rejected values are listed as notices. */
 export function loadConfigFromUrl(): void {
+  const before = store.getState().config.dataset;
   const { config, errors } = configFromHash(location.hash);
   store.setState({ config, notices: errors });
+  if (config.dataset !== before && store.getState().heldOut) void loadDataset();
 }
 
 /** Test hook: the worker's live tensor count. */

@@ -5,12 +5,14 @@
  */
 import { useEffect, useState } from 'react';
 import { CHOICE_SPECS, checkField, crossFieldErrors, NUMBER_SPECS, withMethod, type Method, type TrainConfig } from '../shared/config';
+import { DATASET_INFO } from '../shared/datasets';
 import { applyExperiment, COLLAPSE_EXPERIMENTS, METHOD_INFO } from '../shared/methods';
 
 type NumberKey = keyof typeof NUMBER_SPECS;
 type ChoiceKey = keyof typeof CHOICE_SPECS;
 
 const SECTIONS: { title: string; fields: (keyof TrainConfig)[] }[] = [
+  { title: 'Data', fields: ['dataset'] },
   { title: 'Model', fields: ['encoder', 'width', 'projection', 'projHidden', 'projDim', 'headBN', 'projOutBN'] },
   { title: 'Optimisation', fields: ['optimizer', 'lr', 'momentum', 'weightDecay', 'batchSize', 'steps', 'warmupSteps'] },
   { title: 'Augmentations', fields: ['augment', 'cropScaleMin', 'rotationDeg', 'contrast', 'blurProb', 'blurSigma', 'noiseStd'] },
@@ -19,6 +21,7 @@ const SECTIONS: { title: string; fields: (keyof TrainConfig)[] }[] = [
 
 const LABELS: Partial<Record<keyof TrainConfig, string>> = {
   method: 'method',
+  dataset: 'dataset',
   encoder: 'encoder',
   optimizer: 'optimizer (cosine decay, linear warm-up)',
   backend: 'backend',
@@ -33,6 +36,7 @@ const LABELS: Partial<Record<keyof TrainConfig, string>> = {
 };
 
 const OPTION_LABELS: Partial<Record<ChoiceKey, Record<string, string>>> = {
+  dataset: Object.fromEntries(Object.entries(DATASET_INFO).map(([k, v]) => [k, v.label])),
   method: Object.fromEntries(Object.entries(METHOD_INFO).map(([k, v]) => [k, v.label])),
 };
 

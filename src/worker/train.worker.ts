@@ -11,7 +11,8 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import type { BackendChoice, BackendName, TrainConfig } from '../shared/config';
 import type { BackendInfo, HeldOutImages, StepMetrics, WorkerEvent } from '../shared/messages';
 import { chooseBackend, type BackendEnv } from '../engine/backend';
-import { datasetFromIdx, makeSplit, MNIST_CLASSES, MNIST_FILES, type Dataset } from '../engine/data';
+import { datasetFromIdx, makeSplit, type Dataset } from '../engine/data';
+import { DATASET_INFO, type DatasetName } from '../shared/datasets';
 import { Trainer } from '../engine/trainer';
 import { registerKernelFixes } from '../engine/kernels';
 
@@ -26,7 +27,8 @@ registerKernelFixes();
 const FLUSH_MS = 100;
 const STEP_BATCH = 10;
 
-let dataset: Dataset | null = null;
+/** Parsed datasets, kept once loaded (switching back is instant). */
+const datasets = new Map<DatasetName, Promise<Dataset>>();
 let control = { paused: false, stopped: false, wake: () => {} };
 let runCounter = 0;
 const backendCache = new Map<BackendChoice, BackendInfo>();
@@ -53,7 +55,8 @@ const env: BackendEnv = {
     return gpu ? gpu.requestAdapter({ powerPreference: 'high-performance' }) : null;
   },
   async measure() {
-    if (!dataset) throw new Error('dataset not loaded');
+    if (!activeConfig) throw new Error('no run to measure');
+    const dataset = await getDataset(activeConfig.dataset);
     const probe = new Trainer({ ...activeConfig!, batchSize: Math.min(activeConfig!.batchSize, 64), steps: 3, warmupSteps: 0 }, dataset, makeSplit(dataset.n, 100, 100));
     try {
       await probe.trainStep(); // compiles shaders / warms caches
@@ -68,19 +71,29 @@ const env: BackendEnv = {
 };
 let activeConfig: TrainConfig | null = null;
 
+function getDataset(name: DatasetName): Promise<Dataset> {
+  let p = datasets.get(name);
+  if (!p) {
+    const info = DATASET_INFO[name];
+    p = Promise.all([fetchBytes(info.images), fetchBytes(info.labels)]).then(([images, labels]) =>
+      datasetFromIdx(info.label, images, labels, info.classNames),
+    );
+    // A failed load is not cached, so a retry fetches again.
+    p.catch(() => datasets.delete(name));
+    datasets.set(name, p);
+  }
+  return p;
+}
+
 function nextTick(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** The worker's API; the page's client is typed from it. */
 const api = {
-  /** Loads the default dataset and returns the held-out images (for hover previews). */
-  async loadDataset(): Promise<HeldOutImages> {
-    if (!dataset) {
-      const [images, labels] = await Promise.all([fetchBytes(MNIST_FILES.images), fetchBytes(MNIST_FILES.labels)]);
-      dataset = datasetFromIdx('MNIST', images, labels, MNIST_CLASSES);
-    }
-    const ds = dataset;
+  /** Loads a shipped dataset and returns its held-out images (for hover previews). */
+  async loadDataset(name: DatasetName): Promise<HeldOutImages> {
+    const ds = await getDataset(name);
     const split = makeSplit(ds.n);
     const held = split.heldOut;
     const per = ds.h * ds.w * ds.c;
@@ -90,7 +103,7 @@ const api = {
       images.set(ds.images.subarray(j * per, (j + 1) * per), i * per);
       labels[i] = ds.labels[j]!;
     });
-    const out: HeldOutImages = { images, labels, h: ds.h, w: ds.w, c: ds.c, classNames: ds.classNames, trainSize: split.train.length };
+    const out: HeldOutImages = { dataset: name, images, labels, h: ds.h, w: ds.w, c: ds.c, classNames: ds.classNames, trainSize: split.train.length };
     return Comlink.transfer(out, [images.buffer, labels.buffer]);
   },
 
@@ -108,7 +121,7 @@ const api = {
     let trainer: Trainer | null = null;
     try {
       emit([{ type: 'status', runId, status: 'starting' }]);
-      await api.loadDataset();
+      const dataset = await getDataset(config.dataset);
       activeConfig = config;
       let info = backendCache.get(config.backend);
       if (info) await tf.setBackend(info.name);
@@ -117,7 +130,7 @@ const api = {
         backendCache.set(config.backend, info);
       }
       emit([{ type: 'backend', runId, info }]);
-      trainer = new Trainer(config, dataset!);
+      trainer = new Trainer(config, dataset);
       const sendEval = async () => {
         if (!evaluate) return;
         const { embeddings, dim, ...metrics } = await trainer!.evaluate();
