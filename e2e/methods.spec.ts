@@ -71,3 +71,21 @@ test('datasets: the 8×8 digits and Fashion-MNIST train, and the map shows their
   await expect(page.getByTestId('chart.tsne')).toContainText('Ankle boot');
   await expect(page.getByTestId('config.dataset').locator('option:checked')).toHaveText('Fashion-MNIST');
 });
+
+test('view pairs: eight images with two views each, refreshed by the augmentation settings', async ({ page }) => {
+  await page.goto('./#dataset=digits');
+  const views = page.getByTestId('views');
+  await expect(views).toHaveAttribute('data-count', '8');
+  await expect(views.locator('canvas')).toHaveCount(24);
+  await expect(views).toHaveAttribute('data-same', 'false');
+  const before = Number(await views.getAttribute('data-version'));
+  await page.getByTestId('config.augment').uncheck();
+  await expect(views).toHaveAttribute('data-same', 'true');
+  expect(Number(await views.getAttribute('data-version'))).toBeGreaterThan(before);
+  await page.getByTestId('config.augment').check();
+  await page.getByTestId('config.flipProb').fill('1');
+  await expect(views).toHaveAttribute('data-same', 'false');
+  const v = Number(await views.getAttribute('data-version'));
+  await page.getByTestId('views.shuffle').click();
+  await expect.poll(async () => Number(await views.getAttribute('data-version'))).toBeGreaterThan(v);
+});

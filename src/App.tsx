@@ -5,6 +5,7 @@ import { useApp } from './state/store';
 import { DATASET_INFO } from './shared/datasets';
 import { ConfigPanel } from './ui/ConfigPanel';
 import { StatusLine } from './ui/StatusLine';
+import { ViewPairsPanel } from './ui/ViewPairs';
 
 // plotly.js is large: the charts load after the first paint.
 const Charts = lazy(() => import('./ui/Charts').then((m) => ({ default: m.Charts })));
@@ -63,6 +64,7 @@ export function App() {
             <Charts />
             <EmbeddingMap />
           </Suspense>
+          <ViewPairsPanel />
         </section>
       </main>
       <footer>

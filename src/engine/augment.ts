@@ -1,7 +1,9 @@
 /**
  * Batched, seeded image augmentations, run as tensor ops on the training backend (no per-image canvas work).
  * The geometric part (random resized crop, SimCLR's main augmentation, plus rotation) is one projective
- * transform per image; photometric parts follow: contrast jitter, Gaussian blur, Gaussian noise.
+ * transform per image; then, in SimCLR's order (arXiv 2002.05709, Appendix A): horizontal flip, colour jitter
+ * (brightness, contrast, saturation, hue) with probability p, grayscale, Gaussian blur; then Gaussian noise and
+ * cutout (DeVries & Taylor, arXiv 1708.04552). Saturation, hue and grayscale act on colour images only.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from './rng';
@@ -17,6 +19,73 @@ export interface AugParams {
   blurProb: number;
   blurSigma: number;
   noiseStd: number;
+  /** Probability of a horizontal flip. */
+  flipProb?: number;
+  /** Probability that colour jitter (brightness, contrast, saturation, hue) is applied to an image; 1 = always. */
+  jitterProb?: number;
+  /** Brightness jitter: factor from [1 − s, 1 + s] (torchvision ColorJitter). */
+  brightness?: number;
+  /** Saturation jitter (colour only): factor from [1 − s, 1 + s]. */
+  saturation?: number;
+  /** Hue jitter (colour only): rotation by up to ±s of the hue circle (s ≤ 0.5). */
+  hue?: number;
+  /** Probability of converting to grayscale (colour only). */
+  grayscaleProb?: number;
+  /** Probability of cutting out a square, and its side as a fraction of the image side. */
+  cutoutProb?: number;
+  cutoutSize?: number;
+}
+
+/** ITU-R 601 luma weights, as torchvision's rgb_to_grayscale. */
+const LUMA = [0.299, 0.587, 0.114];
+
+/** Per-image 3×3 hue rotations in YIQ space (rows act on RGB column vectors), [n, 3, 3] row-major. */
+export function hueMatrices(angles: Float32Array): Float32Array {
+  // RGB → YIQ and back (NTSC); a hue shift is a rotation of the (I, Q) plane.
+  const T = [
+    [0.299, 0.587, 0.114],
+    [0.596, -0.274, -0.322],
+    [0.211, -0.523, 0.312],
+  ];
+  const Ti = [
+    [1, 0.956, 0.621],
+    [1, -0.272, -0.647],
+    [1, -1.106, 1.703],
+  ];
+  const out = new Float32Array(angles.length * 9);
+  angles.forEach((a, n) => {
+    const c = Math.cos(a);
+    const s = Math.sin(a);
+    const R = [
+      [1, 0, 0],
+      [0, c, -s],
+      [0, s, c],
+    ];
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        let v = 0;
+        for (let k = 0; k < 3; k++) for (let l = 0; l < 3; l++) v += Ti[i]![k]! * R[k]![l]! * T[l]![j]!;
+        out[n * 9 + i * 3 + j] = v;
+      }
+  });
+  return out;
+}
+
+/** Cutout masks: 1 everywhere except, with probability p, one square of side ⌈size·min(h, w)⌉ set to 0. */
+export function cutoutMasks(n: number, h: number, w: number, p: number, size: number, rand: () => number): Float32Array {
+  const m = new Float32Array(n * h * w).fill(1);
+  const side = Math.max(1, Math.ceil(size * Math.min(h, w)));
+  for (let i = 0; i < n; i++) {
+    if (rand() >= p) continue;
+    // Centre anywhere in the image; the square is clipped at the borders (as in the paper).
+    const cy = Math.floor(rand() * h);
+    const cx = Math.floor(rand() * w);
+    const y0 = Math.max(0, cy - Math.floor(side / 2));
+    const x0 = Math.max(0, cx - Math.floor(side / 2));
+    for (let y = y0; y < Math.min(h, cy - Math.floor(side / 2) + side); y++)
+      for (let x = x0; x < Math.min(w, cx - Math.floor(side / 2) + side); x++) m[i * h * w + y * w + x] = 0;
+  }
+  return m;
 }
 
 /** The per-image parameters of the geometric transform, drawn in JS from the seed. */
@@ -74,22 +143,51 @@ export function augmentBatch(x: tf.Tensor4D, p: AugParams, seed: number): tf.Ten
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     const rand = mulberry32(seed ^ 0x9e3779b9);
-    let v: tf.Tensor4D = x;
+    let v: tf.Tensor = x;
     const identityGeometry = p.cropScaleMin >= 1 && p.rotationDeg === 0 && (p.aspectMin ?? 3 / 4) === (p.aspectMax ?? 4 / 3);
     if (!identityGeometry) {
       const t = tf.tensor2d(drawTransforms(n, h, w, p, seed), [n, 8]);
-      v = tf.image.transform(v, t, 'bilinear', 'constant', 0) as tf.Tensor4D;
+      v = tf.image.transform(v as tf.Tensor4D, t, 'bilinear', 'constant', 0) as tf.Tensor4D;
     }
+    const perImage = (draw: () => number) => tf.tensor4d(Float32Array.from({ length: n }, draw), [n, 1, 1, 1]);
+    const flipProb = p.flipProb ?? 0;
+    if (flipProb > 0) {
+      const m = perImage(() => (rand() < flipProb ? 1 : 0));
+      v = tf.add(v, tf.mul(m, tf.sub(tf.reverse(v, 2), v)));
+    }
+    // Colour jitter: each image is jittered with probability jitterProb; a factor of 1 (or angle 0) is no change.
+    const jitterProb = p.jitterProb ?? 1;
+    // With p = 1 nothing is drawn, so links made before this setting existed give the same views.
+    const jittered = Float32Array.from({ length: n }, () => (jitterProb >= 1 || rand() < jitterProb ? 1 : 0));
+    const factor = (s: number) => perImage(() => 1 - s + 2 * s * rand());
+    const gate = (f: tf.Tensor) => tf.add(1, tf.mul(tf.sub(f, 1), tf.tensor4d(jittered, [n, 1, 1, 1])));
+    const brightness = p.brightness ?? 0;
+    if (brightness > 0) v = tf.mul(v, gate(factor(brightness)));
     if (p.contrast > 0) {
-      const f = Float32Array.from({ length: n }, () => 1 - p.contrast + 2 * p.contrast * rand());
-      const factor = tf.tensor4d(f, [n, 1, 1, 1]);
       const mean = tf.mean(v, [1, 2, 3], true);
-      v = tf.add(tf.mul(tf.sub(v, mean), factor), mean);
+      v = tf.add(tf.mul(tf.sub(v, mean), gate(factor(p.contrast))), mean);
+    }
+    const luma = (t: tf.Tensor) => tf.sum(tf.mul(t, tf.tensor1d(LUMA)), 3, true);
+    const saturation = p.saturation ?? 0;
+    if (c === 3 && saturation > 0) {
+      const gray = luma(v);
+      v = tf.add(gray, tf.mul(tf.sub(v, gray), gate(factor(saturation))));
+    }
+    const hue = p.hue ?? 0;
+    if (c === 3 && hue > 0) {
+      const angles = Float32Array.from({ length: n }, (_, i) => (jittered[i] ? (2 * rand() - 1) * hue * 2 * Math.PI : 0));
+      const mats = tf.tensor3d(hueMatrices(angles), [n, 3, 3]);
+      v = tf.reshape(tf.matMul(tf.reshape(v, [n, h * w, 3]), mats, false, true), [n, h, w, 3]);
+    }
+    const grayscaleProb = p.grayscaleProb ?? 0;
+    if (c === 3 && grayscaleProb > 0) {
+      const m = perImage(() => (rand() < grayscaleProb ? 1 : 0));
+      v = tf.add(v, tf.mul(m, tf.sub(tf.tile(luma(v), [1, 1, 1, 3]), v)));
     }
     if (p.blurProb > 0) {
       const mask = Float32Array.from({ length: n }, () => (rand() < p.blurProb ? 1 : 0));
       if (mask.some((m) => m > 0)) {
-        const blurred = tf.depthwiseConv2d(v, gaussianKernel(p.blurSigma, c), 1, 'same');
+        const blurred = tf.depthwiseConv2d(v as tf.Tensor4D, gaussianKernel(p.blurSigma, c), 1, 'same');
         const m = tf.tensor4d(mask, [n, 1, 1, 1]);
         v = tf.add(v, tf.mul(m, tf.sub(blurred, v)));
       }
@@ -97,6 +195,11 @@ export function augmentBatch(x: tf.Tensor4D, p: AugParams, seed: number): tf.Ten
     if (p.noiseStd > 0) {
       v = tf.add(v, tf.randomNormal(v.shape, 0, p.noiseStd, 'float32', seed % 2147483647));
     }
-    return tf.clipByValue(v, 0, 1) as tf.Tensor4D;
+    v = tf.clipByValue(v, 0, 1);
+    const cutoutProb = p.cutoutProb ?? 0;
+    if (cutoutProb > 0) {
+      v = tf.mul(v, tf.tensor4d(cutoutMasks(n, h, w, cutoutProb, p.cutoutSize ?? 0.5, rand), [n, h, w, 1]));
+    }
+    return v as tf.Tensor4D;
   });
 }

@@ -55,7 +55,7 @@ export class BatchSampler {
   }
 }
 
-function augParams(c: TrainConfig): AugParams {
+export function augParams(c: TrainConfig): AugParams {
   return {
     cropScaleMin: c.cropScaleMin,
     rotationDeg: c.rotationDeg,
@@ -63,6 +63,14 @@ function augParams(c: TrainConfig): AugParams {
     blurProb: c.blurProb,
     blurSigma: c.blurSigma,
     noiseStd: c.noiseStd,
+    flipProb: c.flipProb,
+    jitterProb: c.jitterProb,
+    brightness: c.brightness,
+    saturation: c.saturation,
+    hue: c.hue,
+    grayscaleProb: c.grayscaleProb,
+    cutoutProb: c.cutoutProb,
+    cutoutSize: c.cutoutSize,
   };
 }
 

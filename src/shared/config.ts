@@ -76,11 +76,45 @@ export interface TrainConfig {
   blurSigma: number;
   /** Contrast jitter strength: factor drawn from [1 − s, 1 + s]. */
   contrast: number;
+  /** Horizontal flip probability. */
+  flipProb: number;
+  /** Probability that colour jitter (brightness, contrast, saturation, hue) applies to an image. */
+  jitterProb: number;
+  /** Brightness jitter strength: factor from [1 − s, 1 + s]. */
+  brightness: number;
+  /** Saturation jitter strength (colour images). */
+  saturation: number;
+  /** Hue jitter: up to ±s of the hue circle (colour images). */
+  hue: number;
+  /** Grayscale probability (colour images). */
+  grayscaleProb: number;
+  /** Cutout: probability, and the square's side as a fraction of the image side. */
+  cutoutProb: number;
+  cutoutSize: number;
   seed: number;
   /** Steps between evaluations (kNN, collapse meter on held-out data, t-SNE); 0 = never evaluate. */
   evalEvery: number;
   backend: BackendChoice;
 }
+
+/** The augmentation settings, in the order the pipeline applies them (the panel lists them so). */
+export const AUGMENTATION_KEYS = [
+  'augment',
+  'cropScaleMin',
+  'rotationDeg',
+  'flipProb',
+  'jitterProb',
+  'brightness',
+  'contrast',
+  'saturation',
+  'hue',
+  'grayscaleProb',
+  'blurProb',
+  'blurSigma',
+  'noiseStd',
+  'cutoutProb',
+  'cutoutSize',
+] as const satisfies readonly (keyof TrainConfig)[];
 
 /** The defaults: a SimCLR run that learns visibly within a minute on the WASM backend. */
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
@@ -122,6 +156,14 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   blurProb: 0.3,
   blurSigma: 1,
   contrast: 0.4,
+  flipProb: 0,
+  jitterProb: 1,
+  brightness: 0,
+  saturation: 0,
+  hue: 0,
+  grayscaleProb: 0,
+  cutoutProb: 0,
+  cutoutSize: 0.5,
   seed: 1,
   evalEvery: 25,
   backend: 'auto',
@@ -201,6 +243,14 @@ export const NUMBER_SPECS: Readonly<Record<NumberKey, NumberSpec>> = {
   blurProb: { min: 0, max: 1, integer: false, label: 'blur probability' },
   blurSigma: { min: 0.1, max: 3, integer: false, label: 'blur σ' },
   contrast: { min: 0, max: 0.9, integer: false, label: 'contrast jitter' },
+  flipProb: { min: 0, max: 1, integer: false, label: 'horizontal flip probability' },
+  jitterProb: { min: 0, max: 1, integer: false, label: 'colour jitter probability' },
+  brightness: { min: 0, max: 0.9, integer: false, label: 'brightness jitter' },
+  saturation: { min: 0, max: 0.9, integer: false, label: 'saturation jitter (colour)' },
+  hue: { min: 0, max: 0.5, integer: false, label: 'hue jitter (colour)' },
+  grayscaleProb: { min: 0, max: 1, integer: false, label: 'grayscale probability (colour)' },
+  cutoutProb: { min: 0, max: 1, integer: false, label: 'cutout probability' },
+  cutoutSize: { min: 0.05, max: 1, integer: false, label: 'cutout size' },
   seed: { min: 0, max: 2 ** 31 - 1, integer: true, label: 'seed' },
   evalEvery: { min: 0, max: 100000, integer: true, label: 'evaluate every (0: never)' },
 };

@@ -55,3 +55,15 @@ export interface HeldOutImages {
   /** Images in the training split (MoCo's queue should not exceed it). */
   trainSize: number;
 }
+
+/** The view-pair inspector's images: originals and their two augmented views, bytes N·H·W·C each. */
+export interface ViewPairs {
+  original: Uint8Array;
+  view1: Uint8Array;
+  view2: Uint8Array;
+  labels: Int32Array;
+  count: number;
+  h: number;
+  w: number;
+  c: number;
+}

@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import { configFromHash, configToHash, type TrainConfig } from '../shared/config';
-import type { WorkerEvent } from '../shared/messages';
+import type { ViewPairs, WorkerEvent } from '../shared/messages';
 import type { TrainWorkerApi } from '../worker/train.worker';
 import type { TsneWorkerApi } from '../worker/tsne.worker';
 import { emptyMetrics, store } from './store';
@@ -186,6 +186,11 @@ export function loadConfigFromUrl(): void {
   const { config, errors } = configFromHash(location.hash);
   store.setState({ config, notices: errors });
   if (config.dataset !== before && store.getState().heldOut) void loadDataset();
+}
+
+/** The view-pair inspector's images for the current config: `count` training images picked by `seed`. */
+export function previewViews(count: number, seed: number): Promise<ViewPairs> {
+  return getTrainApi().previewViews(store.getState().config, count, seed);
 }
 
 /** Test hook: the worker's live tensor count. */

@@ -4,7 +4,7 @@
  * only the knobs the chosen method reads; the collapse lab applies one experiment's settings in a click.
  */
 import { useEffect, useState } from 'react';
-import { CHOICE_SPECS, checkField, crossFieldErrors, NUMBER_SPECS, withMethod, type Method, type TrainConfig } from '../shared/config';
+import { AUGMENTATION_KEYS, CHOICE_SPECS, checkField, crossFieldErrors, NUMBER_SPECS, withMethod, type Method, type TrainConfig } from '../shared/config';
 import { DATASET_INFO } from '../shared/datasets';
 import { applyExperiment, COLLAPSE_EXPERIMENTS, METHOD_INFO } from '../shared/methods';
 
@@ -15,7 +15,7 @@ const SECTIONS: { title: string; fields: (keyof TrainConfig)[] }[] = [
   { title: 'Data', fields: ['dataset'] },
   { title: 'Model', fields: ['encoder', 'width', 'projection', 'projHidden', 'projDim', 'headBN', 'projOutBN'] },
   { title: 'Optimisation', fields: ['optimizer', 'lr', 'momentum', 'weightDecay', 'batchSize', 'steps', 'warmupSteps'] },
-  { title: 'Augmentations', fields: ['augment', 'cropScaleMin', 'rotationDeg', 'contrast', 'blurProb', 'blurSigma', 'noiseStd'] },
+  { title: 'Augmentations', fields: [...AUGMENTATION_KEYS] },
   { title: 'Run', fields: ['seed', 'evalEvery', 'backend'] },
 ];
 

@@ -9,7 +9,8 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendChoice, BackendName, TrainConfig } from '../shared/config';
-import type { BackendInfo, HeldOutImages, StepMetrics, WorkerEvent } from '../shared/messages';
+import type { BackendInfo, HeldOutImages, StepMetrics, ViewPairs, WorkerEvent } from '../shared/messages';
+import { viewPairs } from '../engine/preview';
 import { chooseBackend, type BackendEnv } from '../engine/backend';
 import { datasetFromIdx, makeSplit, type Dataset } from '../engine/data';
 import { DATASET_INFO, type DatasetName } from '../shared/datasets';
@@ -70,6 +71,8 @@ const env: BackendEnv = {
   },
 };
 let activeConfig: TrainConfig | null = null;
+/** The backend set up by the last run, if any (previews use it, and the plain CPU backend before any run). */
+let currentBackend: string | null = null;
 
 function getDataset(name: DatasetName): Promise<Dataset> {
   let p = datasets.get(name);
@@ -129,6 +132,7 @@ const api = {
         info = await chooseBackend(config.backend, env);
         backendCache.set(config.backend, info);
       }
+      currentBackend = info.name;
       emit([{ type: 'backend', runId, info }]);
       trainer = new Trainer(config, dataset);
       const sendEval = async () => {
@@ -175,6 +179,19 @@ const api = {
     } finally {
       trainer?.dispose();
     }
+  },
+
+  /**
+   * The view-pair inspector: `count` training images picked by `seed` and their two views under this config's
+   * augmentations, on the run's backend (the CPU backend before any run: a dozen small images need no more).
+   */
+  async previewViews(config: TrainConfig, count: number, seed: number): Promise<ViewPairs> {
+    const ds = await getDataset(config.dataset);
+    // engine().backendName reads the current backend without initialising one (tf.getBackend() would).
+    const backend = currentBackend ?? 'cpu';
+    if (tf.engine().backendName !== backend) await tf.setBackend(backend);
+    const out = await viewPairs(ds, config, count, seed);
+    return Comlink.transfer(out, [out.original.buffer, out.view1.buffer, out.view2.buffer, out.labels.buffer]);
   },
 
   pause(): void {
