@@ -16,7 +16,8 @@ import { build, preview } from 'vite';
 import { DEFAULT_CONFIG, METHODS, methodDefaults, type TrainConfig } from '../src/shared/config';
 import { registerKernelFixes } from '../src/engine/kernels';
 import { loadMnistFromDisk } from '../src/engine/nodeData';
-import { Trainer } from '../src/engine/trainer';
+import { augmentBatch } from '../src/engine/augment';
+import { augParams, Trainer } from '../src/engine/trainer';
 import type { BenchResult } from './browser';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -54,6 +55,35 @@ async function nodeWasm(steps: number): Promise<number> {
   return median(ms);
 }
 
+/**
+ * Augmentation throughput in Node on WASM: images per second for the default pipeline on a batch of 128 at
+ * 28×28×1, and at 32×32×3 with SimCLR's colour settings added; plus the time to load and parse MNIST.
+ */
+async function nodeAugment(): Promise<{ label: string; imagesPerSec: number }[]> {
+  const out: { label: string; imagesPerSec: number }[] = [];
+  const t0 = performance.now();
+  loadMnistFromDisk();
+  out.push({ label: 'load + parse MNIST (10,000 images), ms', imagesPerSec: performance.now() - t0 });
+  const colour = { ...DEFAULT_CONFIG, flipProb: 0.5, jitterProb: 0.8, brightness: 0.4, saturation: 0.4, hue: 0.1, grayscaleProb: 0.2 };
+  for (const [label, shape, cfg] of [
+    ['28×28×1, default pipeline', [BATCH, 28, 28, 1], DEFAULT_CONFIG],
+    ['32×32×3, default + flip, colour jitter, grayscale', [BATCH, 32, 32, 3], colour],
+  ] as const) {
+    const x = tf.randomUniform(shape as unknown as [number, number, number, number], 0, 1) as tf.Tensor4D;
+    const ms: number[] = [];
+    for (let i = 0; i < (QUICK ? 4 : 12); i++) {
+      const s = performance.now();
+      const v = augmentBatch(x, augParams(cfg), i);
+      await v.data();
+      v.dispose();
+      if (i >= 2) ms.push(performance.now() - s);
+    }
+    x.dispose();
+    out.push({ label, imagesPerSec: (BATCH * 1000) / median(ms) });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const rows: { where: string; backend: string; ms: number; note?: string }[] = [];
   console.log('PyTorch reference (CPU, 2 threads)…');
@@ -62,6 +92,8 @@ async function main(): Promise<void> {
   console.log('Node, tfjs WASM…');
   rows.push({ where: 'node', backend: 'wasm', ms: await nodeWasm(QUICK ? 5 : 15) });
   console.log(`  node wasm: ${rows[0]!.ms.toFixed(1)} ms/step`);
+  console.log('Node, augmentation throughput…');
+  const aug = await nodeAugment();
 
   console.log('Building the app and the bench page…');
   const outDir = `${ROOT}bench/out/dist`;
@@ -148,6 +180,9 @@ async function main(): Promise<void> {
       const ratio = Number.isFinite(r.ms) && Number.isFinite(simclrMs) ? (r.ms / simclrMs).toFixed(2) : '—';
       console.log(`${r.method.padEnd(9)} ${(Number.isFinite(r.ms) ? r.ms.toFixed(1) : 'n/a').padStart(7)}   ${ratio.padStart(8)}${r.note ? `   (${r.note})` : ''}`);
     }
+    console.log('\n== Augmentations, Node WASM, batch 128, readback included ==');
+    console.log(`${aug[0]!.label}: ${aug[0]!.imagesPerSec.toFixed(0)}`);
+    for (const a of aug.slice(1)) console.log(`${a.label}: ${a.imagesPerSec.toFixed(0)} images/s (the training step takes ${rows[0]!.ms.toFixed(0)} ms for 2 × 128 views)`);
     console.log('\n== App (built, vite preview, WASM forced, default config) ==');
     console.log(`page load → first loss point: ${firstLossMs.toFixed(0)} ms`);
     console.log(`main-thread long tasks (> 50 ms) during 30 s of training: ${longTasks.length - longBefore} (${longTasks.slice(longBefore).map((d) => d.toFixed(0)).join(', ') || 'none'}); before the first loss point: ${longBefore}`);

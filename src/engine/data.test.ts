@@ -1,7 +1,7 @@
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DATASETS, DATASET_INFO } from '../shared/datasets';
-import { datasetFromIdx, makeSplit, parseIdx } from './data';
+import { datasetFromCifar, datasetFromIdx, makeSplit, parseIdx } from './data';
 import { loadDatasetFromDisk } from './nodeData';
 
 /** An IDX file of unsigned bytes with the given dimensions. */
@@ -76,5 +76,43 @@ describe('training on the 8×8 digits', () => {
     expect(ev.embeddings.length).toBe(359 * ev.dim);
     expect(ev.knnAcc).toBeGreaterThan(0.2); // an untrained CNN's features already beat chance (0.1) on digits
     t.dispose();
+  });
+});
+
+describe('CIFAR-10 binary batches', () => {
+  /** A record: label, then planes R, G, B of a 32×32 image whose pixel p has value (p + plane·7 + seed) mod 256. */
+  function record(label: number, seed: number): Uint8Array {
+    const r = new Uint8Array(3073);
+    r[0] = label;
+    for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) r[1 + c * 1024 + p] = (p + c * 7 + seed) % 256;
+    return r;
+  }
+  const concat = (parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  };
+
+  it('reads labels and turns the colour planes into interleaved pixels, across several files', () => {
+    const ds = datasetFromCifar('c', [concat([record(3, 0), record(9, 5)]), record(0, 11)]);
+    expect([ds.n, ds.h, ds.w, ds.c]).toEqual([3, 32, 32, 3]);
+    expect(Array.from(ds.labels)).toEqual([3, 9, 0]);
+    // Image 1, pixel (row 2, col 5) = p 69: R, G, B = 69+5, 69+7+5, 69+14+5.
+    const at = 1 * 3072 + (2 * 32 + 5) * 3;
+    expect(Array.from(ds.images.subarray(at, at + 3))).toEqual([74, 81, 88]);
+    expect(ds.classNames[3]).toBe('cat');
+  });
+
+  it.each([
+    ['an empty file', [new Uint8Array(0)], 'not a whole number of 3,073-byte records'],
+    ['a truncated record', [record(1, 0).subarray(0, 3000)], 'not a whole number'],
+    ['a label above 9', [record(12, 0)], 'label 12 is not a CIFAR-10 class'],
+    ['no files', [], 'no CIFAR-10 batch files'],
+  ])('rejects %s with a clear message', (_, files, message) => {
+    expect(() => datasetFromCifar('c', files as Uint8Array[])).toThrow(message);
   });
 });

@@ -88,3 +88,37 @@ export function gatherImages(ds: Dataset, idx: Int32Array): { x: Float32Array; y
   }
   return { x, y };
 }
+
+export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+const CIFAR_RECORD = 1 + 3 * 32 * 32;
+
+/**
+ * Parses CIFAR-10 binary batches (data_batch_N.bin, test_batch.bin): records of one label byte then 1,024 red,
+ * 1,024 green and 1,024 blue bytes of a 32×32 image, row-major. Returns the images interleaved (H·W·C), as the
+ * rest of the app stores them; several batches are concatenated in the order given.
+ */
+export function datasetFromCifar(name: string, batches: Uint8Array[]): Dataset {
+  if (batches.length === 0) throw new Error('no CIFAR-10 batch files given');
+  let n = 0;
+  for (const [i, b] of batches.entries()) {
+    if (b.length === 0 || b.length % CIFAR_RECORD !== 0) {
+      throw new Error(`file ${i + 1} is not a CIFAR-10 binary batch: ${b.length} bytes is not a whole number of 3,073-byte records`);
+    }
+    n += b.length / CIFAR_RECORD;
+  }
+  const images = new Uint8Array(n * 3072);
+  const labels = new Uint8Array(n);
+  let k = 0;
+  for (const [i, b] of batches.entries()) {
+    for (let r = 0; r < b.length / CIFAR_RECORD; r++, k++) {
+      const off = r * CIFAR_RECORD;
+      const label = b[off]!;
+      if (label > 9) throw new Error(`file ${i + 1}, record ${r + 1}: label ${label} is not a CIFAR-10 class (0–9)`);
+      labels[k] = label;
+      for (let p = 0; p < 1024; p++) {
+        for (let c = 0; c < 3; c++) images[k * 3072 + p * 3 + c] = b[off + 1 + c * 1024 + p]!;
+      }
+    }
+  }
+  return { name, images, labels, n, h: 32, w: 32, c: 3, numClasses: 10, classNames: CIFAR10_CLASSES };
+}
