@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, METHODS, methodDefaults, validateConfig, withMethod, type TrainConfig } from '../shared/config';
 import { applyExperiment, COLLAPSE_EXPERIMENTS, collapseVerdict } from '../shared/methods';
 import { effectiveRank, normalizedStd, collapseMeter, symmetricEigenvalues } from './collapse';
-import type { Dataset } from './data';
+import { toyDataset } from '../test/toyDataset';
 import fixtures from './fixtures/losses.json';
 import { simsiamLoss } from './losses';
 import { createModel, emaUpdate } from './model';
@@ -18,20 +18,6 @@ import { gaussian, mulberry32 } from './rng';
 import { emaRateAt } from './schedule';
 import { Trainer } from './trainer';
 
-/** 200 images of 12×12 in two classes (a horizontal or a vertical bar). */
-function toyDataset(): Dataset {
-  const n = 200;
-  const h = 12;
-  const rand = mulberry32(1);
-  const images = new Uint8Array(n * h * h);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    const pos = 2 + Math.floor(rand() * 8);
-    for (let k = 0; k < h; k++) images[i * h * h + (labels[i] ? k * h + pos : pos * h + k)] = 255;
-  }
-  return { name: 'bars', images, labels, n, h, w: h, c: 1, numClasses: 2, classNames: ['h', 'v'] };
-}
 
 const SMALL = { width: 4, projHidden: 16, projDim: 8, predHidden: 8, batchSize: 8, steps: 6, warmupSteps: 2, evalEvery: 3, mocoQueue: 40 };
 const configFor = (method: TrainConfig['method'], extra: Partial<TrainConfig> = {}): TrainConfig => ({

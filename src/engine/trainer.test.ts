@@ -1,26 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../shared/config';
-import type { Dataset } from './data';
+import { toyDataset } from '../test/toyDataset';
 import { lrAt } from './schedule';
 import { createOptimizer } from './optim';
 import { BatchSampler, Trainer } from './trainer';
-import { mulberry32 } from './rng';
 
-/** A tiny synthetic dataset: 200 images of 12×12 with two classes (a bar, horizontal or vertical). */
-function toyDataset(): Dataset {
-  const n = 200;
-  const h = 12;
-  const rand = mulberry32(1);
-  const images = new Uint8Array(n * h * h);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 2;
-    const pos = 2 + Math.floor(rand() * 8);
-    for (let k = 0; k < h; k++) images[i * h * h + (labels[i] ? k * h + pos : pos * h + k)] = 255;
-  }
-  return { name: 'bars', images, labels, n, h, w: h, c: 1, numClasses: 2, classNames: ['h', 'v'] };
-}
 
 const CONFIG = { ...DEFAULT_CONFIG, width: 4, projHidden: 16, projDim: 8, batchSize: 8, steps: 6, warmupSteps: 2, evalEvery: 3 };
 
