@@ -30,4 +30,16 @@ async function runBench(config: TrainConfig): Promise<BenchResult> {
   return out;
 }
 
-(window as unknown as { runBench: typeof runBench }).runBench = runBench;
+/** Augmentation throughput on a backend, and the time to fetch and parse MNIST, in a fresh worker. */
+async function augBench(config: TrainConfig, shape: [number, number, number, number]): Promise<{ imagesPerSec: number; backend: string; loadMs: number }> {
+  const worker = new Worker(new URL('../src/worker/train.worker.ts', import.meta.url), { type: 'module' });
+  const api = Comlink.wrap<TrainWorkerApi>(worker);
+  try {
+    const loadMs = await api.benchLoad('mnist');
+    return { ...(await api.benchAugment(config, shape, 10)), loadMs };
+  } finally {
+    worker.terminate();
+  }
+}
+
+Object.assign(window, { runBench, augBench });

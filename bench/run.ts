@@ -64,11 +64,7 @@ async function nodeAugment(): Promise<{ label: string; imagesPerSec: number }[]>
   const t0 = performance.now();
   loadMnistFromDisk();
   out.push({ label: 'load + parse MNIST (10,000 images), ms', imagesPerSec: performance.now() - t0 });
-  const colour = { ...DEFAULT_CONFIG, flipProb: 0.5, jitterProb: 0.8, brightness: 0.4, saturation: 0.4, hue: 0.1, grayscaleProb: 0.2 };
-  for (const [label, shape, cfg] of [
-    ['28×28×1, default pipeline', [BATCH, 28, 28, 1], DEFAULT_CONFIG],
-    ['32×32×3, default + flip, colour jitter, grayscale', [BATCH, 32, 32, 3], colour],
-  ] as const) {
+  for (const [label, shape, cfg] of augCases()) {
     const x = tf.randomUniform(shape as unknown as [number, number, number, number], 0, 1) as tf.Tensor4D;
     const ms: number[] = [];
     for (let i = 0; i < (QUICK ? 4 : 12); i++) {
@@ -82,6 +78,15 @@ async function nodeAugment(): Promise<{ label: string; imagesPerSec: number }[]>
     out.push({ label, imagesPerSec: (BATCH * 1000) / median(ms) });
   }
   return out;
+}
+
+/** The two augmentation pipelines the benchmark times: the default at 28×28×1, SimCLR's colour set at 32×32×3. */
+function augCases(): [string, [number, number, number, number], TrainConfig][] {
+  const colour = { ...DEFAULT_CONFIG, flipProb: 0.5, jitterProb: 0.8, brightness: 0.4, saturation: 0.4, hue: 0.1, grayscaleProb: 0.2 };
+  return [
+    ['28×28×1, default pipeline', [BATCH, 28, 28, 1], DEFAULT_CONFIG],
+    ['32×32×3, default + flip, colour jitter, grayscale', [BATCH, 32, 32, 3], colour],
+  ];
 }
 
 async function main(): Promise<void> {
@@ -147,6 +152,19 @@ async function main(): Promise<void> {
       console.log(`  ${m}: ${methodRows[methodRows.length - 1]!.ms.toFixed(1)} ms/step`);
     }
 
+    const chromeAug: { label: string; imagesPerSec: number; loadMs: number; backend: string }[] = [];
+    for (const [label, shape, cfg] of augCases()) {
+      console.log(`Chromium, wasm, augmentation ${label}…`);
+      const page = await browser.newPage();
+      await page.goto(`${base}bench/browser.html`);
+      const r = (await page.evaluate(
+        ([c, s]) => (window as unknown as { augBench(c: unknown, s: unknown): Promise<{ imagesPerSec: number; backend: string; loadMs: number }> }).augBench(c, s),
+        [{ ...cfg, backend: 'wasm' }, shape] as const,
+      )) as { imagesPerSec: number; backend: string; loadMs: number };
+      await page.close();
+      chromeAug.push({ label, ...r });
+    }
+
     console.log('App: page load → first loss point, long tasks during 30 s of training with the live map…');
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.addInitScript(() => {
@@ -180,9 +198,14 @@ async function main(): Promise<void> {
       const ratio = Number.isFinite(r.ms) && Number.isFinite(simclrMs) ? (r.ms / simclrMs).toFixed(2) : '—';
       console.log(`${r.method.padEnd(9)} ${(Number.isFinite(r.ms) ? r.ms.toFixed(1) : 'n/a').padStart(7)}   ${ratio.padStart(8)}${r.note ? `   (${r.note})` : ''}`);
     }
-    console.log('\n== Augmentations, Node WASM, batch 128, readback included ==');
-    console.log(`${aug[0]!.label}: ${aug[0]!.imagesPerSec.toFixed(0)}`);
-    for (const a of aug.slice(1)) console.log(`${a.label}: ${a.imagesPerSec.toFixed(0)} images/s (the training step takes ${rows[0]!.ms.toFixed(0)} ms for 2 × 128 views)`);
+    const chromeWasmMs = rows.find((r) => r.where === 'chromium' && r.backend === 'wasm')?.ms ?? Number.NaN;
+    console.log('\n== Augmentations, batch 128, readback included (images/s) ==');
+    console.log('pipeline                                              Node WASM   Chromium WASM');
+    for (const [i, a] of aug.slice(1).entries()) {
+      console.log(`${a.label.padEnd(53)} ${a.imagesPerSec.toFixed(0).padStart(9)}   ${(chromeAug[i]?.imagesPerSec.toFixed(0) ?? 'n/a').padStart(13)}`);
+    }
+    console.log(`(a training step, 2 × 128 views augmented, takes ${rows[0]!.ms.toFixed(0)} ms in Node and ${chromeWasmMs.toFixed(0)} ms in Chromium on WASM)`);
+    console.log(`load + parse MNIST (10,000 images): Node ${aug[0]!.imagesPerSec.toFixed(0)} ms (disk); Chromium worker ${chromeAug[0]?.loadMs.toFixed(0) ?? 'n/a'} ms (fetch from the preview server + gunzip + parse)`);
     console.log('\n== App (built, vite preview, WASM forced, default config) ==');
     console.log(`page load → first loss point: ${firstLossMs.toFixed(0)} ms`);
     console.log(`main-thread long tasks (> 50 ms) during 30 s of training: ${longTasks.length - longBefore} (${longTasks.slice(longBefore).map((d) => d.toFixed(0)).join(', ') || 'none'}); before the first loss point: ${longBefore}`);

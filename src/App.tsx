@@ -2,7 +2,7 @@
 import { lazy, Suspense } from 'react';
 import { pause, reset, resume, setConfig, start, stop } from './state/controller';
 import { useApp } from './state/store';
-import { DATASET_INFO } from './shared/datasets';
+import { DATASET_INFO, datasetKind } from './shared/datasets';
 import { ConfigPanel } from './ui/ConfigPanel';
 import { StatusLine } from './ui/StatusLine';
 import { ViewPairsPanel } from './ui/ViewPairs';
@@ -10,20 +10,23 @@ import { ViewPairsPanel } from './ui/ViewPairs';
 // plotly.js is large: the charts load after the first paint.
 const Charts = lazy(() => import('./ui/Charts').then((m) => ({ default: m.Charts })));
 const EmbeddingMap = lazy(() => import('./ui/EmbeddingMap').then((m) => ({ default: m.EmbeddingMap })));
+const AblationPanel = lazy(() => import('./ui/AblationPanel').then((m) => ({ default: m.AblationPanel })));
+const SphereView = lazy(() => import('./ui/SphereView').then((m) => ({ default: m.SphereView })));
 
 export function App() {
   const config = useApp((s) => s.config);
   const status = useApp((s) => s.status);
   const notices = useApp((s) => s.notices);
   const trainSize = useApp((s) => s.heldOut?.trainSize);
+  const customName = useApp((s) => s.custom.summary?.name);
   const running = status.kind === 'training' || status.kind === 'starting' || status.kind === 'paused';
   return (
     <div className="app">
       <header>
         <h1>Contrastive Playground</h1>
         <p className="tagline">
-          Train a self-supervised model on MNIST, Fashion-MNIST or 8×8 digits in your browser, without labels, and watch it learn
-          (or collapse).
+          Train a self-supervised model on MNIST, Fashion-MNIST, 8×8 digits, 2-D toy sets or your own images in your browser,
+          without labels, and watch it learn (or collapse).
         </p>
       </header>
       {notices.length > 0 && (
@@ -56,15 +59,19 @@ export function App() {
             </button>
           </div>
           {running && <p className="hint">Changed settings apply on the next start.</p>}
-          <ConfigPanel config={config} onChange={setConfig} trainSize={trainSize} />
+          <ConfigPanel config={config} onChange={setConfig} trainSize={trainSize} customName={customName} />
         </aside>
         <section className="results">
           <StatusLine />
           <Suspense fallback={<div className="loading">Loading charts…</div>}>
             <Charts />
+            <SphereView />
             <EmbeddingMap />
           </Suspense>
-          <ViewPairsPanel />
+          {datasetKind(config.dataset) !== 'points' && <ViewPairsPanel />}
+          <Suspense fallback={null}>
+            <AblationPanel />
+          </Suspense>
         </section>
       </main>
       <footer>

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makePng } from '../test/pngFixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'cp-train-'));
 
@@ -41,5 +42,27 @@ describe('npm run train (headless runner)', () => {
     const r = runCli('{ steps: ');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('is not valid JSON');
+  });
+
+  it('--data trains on a folder of images with one sub-folder per class', () => {
+    const root = join(dir, 'pets');
+    for (const [k, cls] of ['cat', 'dog'].entries()) {
+      mkdirSync(join(root, cls), { recursive: true });
+      for (let i = 0; i < 8; i++) writeFileSync(join(root, cls, `${i}.png`), makePng(12, 10, (x) => [k ? 255 - 10 * x : 10 * x + i, 40 * k, 0, 255]));
+    }
+    const r = runCli({ steps: 2, evalEvery: 2, batchSize: 4, width: 4, warmupSteps: 0 }, ['--data', root, '--size', '8']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ step: 0, dataset: 'custom', name: 'pets', n: 16 });
+    expect(lines.at(-1)).toMatchObject({ step: 2 });
+    expect(Number.isFinite(lines.at(-1)!.loss)).toBe(true);
+  });
+
+  it('--data with a file that is not data exits 2 with the reason', () => {
+    const bad = join(dir, 'notes.txt');
+    writeFileSync(bad, 'hello');
+    const r = runCli({ steps: 2, warmupSteps: 0 }, ['--data', bad]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('notes.txt is not an image, an IDX file or a CIFAR-10 batch');
   });
 });

@@ -1,13 +1,18 @@
 /**
  * Headless runner: the same engine as the page, on tfjs' WASM (default) or CPU backend in Node.
  *   npm run train -- --config FILE.json [--backend wasm|cpu] [--log-every N]
- * Prints one JSON line per logged step; exits 2 with a message on a bad config or argument.
+ *                    [--data PATH ... [--size N] [--channels auto|gray|rgb]]
+ * --data trains on your own data (folders or zips of PNG/JPEG images, IDX files, CIFAR-10 batches), as the
+ * page's "Your own data". Prints one JSON line per logged step; exits 2 with a message on a bad config,
+ * argument or data file.
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { validateConfig } from '../shared/config';
+import { validateConfig, withDataset } from '../shared/config';
 import { loadDatasetFromDisk } from '../engine/nodeData';
+import { datasetFromFiles } from '../engine/imageFiles';
+import { decodeImageNode, readInputFiles } from '../engine/nodeImage';
 import { Trainer } from '../engine/trainer';
 import { registerKernelFixes } from '../engine/kernels';
 
@@ -16,15 +21,32 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { config?: string; backend: 'wasm' | 'cpu'; logEvery: number } {
-  const out: { config?: string; backend: 'wasm' | 'cpu'; logEvery: number } = { backend: 'wasm', logEvery: 10 };
+interface Args {
+  config?: string;
+  backend: 'wasm' | 'cpu';
+  logEvery: number;
+  data: string[];
+  size: number;
+  channels: 'auto' | 'gray' | 'rgb';
+}
+
+const USAGE = '--config FILE.json [--backend wasm|cpu] [--log-every N] [--data PATH ... [--size N] [--channels auto|gray|rgb]]';
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { backend: 'wasm', logEvery: 10, data: [], size: 32, channels: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
     if (a === '--config' && v) out.config = v;
     else if (a === '--backend' && (v === 'wasm' || v === 'cpu')) out.backend = v;
     else if (a === '--log-every' && v && Number.isInteger(Number(v)) && Number(v) > 0) out.logEvery = Number(v);
-    else fail(`unknown or incomplete argument "${a}" (usage: --config FILE.json [--backend wasm|cpu] [--log-every N])`);
+    else if (a === '--size' && v && Number.isInteger(Number(v)) && Number(v) >= 4 && Number(v) <= 128) out.size = Number(v);
+    else if (a === '--channels' && (v === 'auto' || v === 'gray' || v === 'rgb')) out.channels = v;
+    else if (a === '--data' && v) {
+      // Every following argument up to the next option is a path.
+      while (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) out.data.push(argv[++i]!);
+      continue;
+    } else fail(`unknown or incomplete argument "${a}" (usage: ${USAGE})`);
     i++;
   }
   return out;
@@ -48,18 +70,27 @@ async function main(): Promise<void> {
   }
   const r = validateConfig(raw);
   if (!r.ok) fail(`bad config:\n  ${r.errors.join('\n  ')}`);
-  const config = r.config;
+  let dataset;
+  let config = r.config;
+  if (args.data.length) {
+    try {
+      dataset = await datasetFromFiles(readInputFiles(args.data), { size: args.size, channels: args.channels }, decodeImageNode);
+    } catch (e) {
+      fail(`cannot load --data: ${(e as Error).message}`);
+    }
+    config = withDataset(config, 'custom');
+  } else if (config.dataset === 'custom') fail('dataset "custom" needs its files: give them with --data PATH ...');
   const backend = config.backend === 'cpu' || config.backend === 'wasm' ? config.backend : args.backend;
   registerKernelFixes();
   if (!(await tf.setBackend(backend))) fail(`backend ${backend} failed to initialise`);
   await tf.ready();
-  const trainer = new Trainer(config, loadDatasetFromDisk(config.dataset));
+  const trainer = new Trainer(config, dataset ?? loadDatasetFromDisk(config.dataset));
   const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const evalFields = async () => {
     const e = await trainer.evaluate();
     return { knnAcc: round(e.knnAcc), zStd: round(e.zStd), effRank: round(e.effRank) };
   };
-  print({ step: 0, dataset: config.dataset, method: config.method, backend, ...(config.evalEvery > 0 ? await evalFields() : {}) });
+  print({ step: 0, dataset: config.dataset, ...(dataset ? { name: dataset.name, n: dataset.n } : {}), method: config.method, backend, ...(config.evalEvery > 0 ? await evalFields() : {}) });
   while (!trainer.done) {
     const m = await trainer.trainStep();
     const stepNo = m.step + 1;

@@ -98,7 +98,8 @@ export function drawTransforms(n: number, h: number, w: number, p: AugParams, se
   const ocy = (h - 1) / 2;
   for (let i = 0; i < n; i++) {
     const scale = p.cropScaleMin + (1 - p.cropScaleMin) * rand();
-    const aspect = Math.exp(logAMin + (logAMax - logAMin) * rand());
+    // A scale of 1 means no crop: the whole image, without the aspect-ratio jitter a crop brings.
+    const aspect = p.cropScaleMin >= 1 ? (rand(), 1) : Math.exp(logAMin + (logAMax - logAMin) * rand());
     // Crop size as a fraction of the side; capped at the whole image.
     const cw = Math.min(1, Math.sqrt(scale * aspect));
     const ch = Math.min(1, Math.sqrt(scale / aspect));
@@ -144,7 +145,7 @@ export function augmentBatch(x: tf.Tensor4D, p: AugParams, seed: number): tf.Ten
     const [n, h, w, c] = x.shape;
     const rand = mulberry32(seed ^ 0x9e3779b9);
     let v: tf.Tensor = x;
-    const identityGeometry = p.cropScaleMin >= 1 && p.rotationDeg === 0 && (p.aspectMin ?? 3 / 4) === (p.aspectMax ?? 4 / 3);
+    const identityGeometry = p.cropScaleMin >= 1 && p.rotationDeg === 0;
     if (!identityGeometry) {
       const t = tf.tensor2d(drawTransforms(n, h, w, p, seed), [n, 8]);
       v = tf.image.transform(v as tf.Tensor4D, t, 'bilinear', 'constant', 0) as tf.Tensor4D;

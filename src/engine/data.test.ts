@@ -1,20 +1,9 @@
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { DATASETS, DATASET_INFO } from '../shared/datasets';
+import { IMAGE_SETS, DATASET_INFO } from '../shared/datasets';
 import { datasetFromCifar, datasetFromIdx, makeSplit, parseIdx } from './data';
 import { loadDatasetFromDisk } from './nodeData';
-
-/** An IDX file of unsigned bytes with the given dimensions. */
-function idx(dims: number[], data: number[]): Uint8Array {
-  const head = new Uint8Array(4 + 4 * dims.length);
-  head.set([0, 0, 8, dims.length]);
-  const view = new DataView(head.buffer);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  const out = new Uint8Array(head.length + data.length);
-  out.set(head);
-  out.set(data, head.length);
-  return out;
-}
+import { makeCifar, makeIdx as idx } from '../test/pngFixtures';
 
 describe('IDX files', () => {
   it('parses raw and gzipped files alike', () => {
@@ -44,7 +33,7 @@ describe('IDX files', () => {
 describe('shipped datasets', () => {
   const expected = { mnist: [10000, 28], fashion: [10000, 28], digits: [1797, 8] } as const;
 
-  it.each(DATASETS.map((d) => [d] as const))('%s loads from public/data with its shape and ten classes', (name) => {
+  it.each(IMAGE_SETS.map((d) => [d] as const))('%s loads from public/data with its shape and ten classes', (name) => {
     const ds = loadDatasetFromDisk(name);
     const [n, side] = expected[name];
     expect([ds.n, ds.h, ds.w, ds.c]).toEqual([n, side, side, 1]);
@@ -81,12 +70,7 @@ describe('training on the 8×8 digits', () => {
 
 describe('CIFAR-10 binary batches', () => {
   /** A record: label, then planes R, G, B of a 32×32 image whose pixel p has value (p + plane·7 + seed) mod 256. */
-  function record(label: number, seed: number): Uint8Array {
-    const r = new Uint8Array(3073);
-    r[0] = label;
-    for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) r[1 + c * 1024 + p] = (p + c * 7 + seed) % 256;
-    return r;
-  }
+  const record = (label: number, seed: number) => makeCifar([{ label, pixel: (p, c) => (p + c * 7 + seed) % 256 }]);
   const concat = (parts: Uint8Array[]) => {
     const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
     let o = 0;

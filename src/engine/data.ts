@@ -12,6 +12,10 @@ export interface Dataset {
   c: number;
   numClasses: number;
   classNames: string[];
+  /** True when the set came without labels (an image folder with no class sub-folders): every label is 0. */
+  unlabelled?: boolean;
+  /** 2-D toy sets: the points (N·w floats, with h = c = 1); `images` is then empty. */
+  points?: Float32Array;
 }
 
 /** A parsed IDX tensor (the format of MNIST and Fashion-MNIST). */
@@ -46,17 +50,25 @@ export function parseIdx(bytes: Uint8Array): IdxArray {
   return { dims, data: b.subarray(offset, offset + size) };
 }
 
-/** Builds a dataset from an IDX image file and an IDX label file. */
-export function datasetFromIdx(name: string, imageBytes: Uint8Array, labelBytes: Uint8Array, classNames: string[]): Dataset {
+/**
+ * Builds a dataset from an IDX image file, (N, H, W) or (N, H, W, C) with C = 1 or 3, and an IDX label file.
+ * Without labels the set is unlabelled (every label 0); without class names the classes are named by number.
+ */
+export function datasetFromIdx(name: string, imageBytes: Uint8Array, labelBytes: Uint8Array | null, classNames?: string[]): Dataset {
   const img = parseIdx(imageBytes);
+  if (img.dims.length !== 3 && img.dims.length !== 4) throw new Error(`image file must have 3 dimensions (N, H, W) or 4 (N, H, W, C), has ${img.dims.length}`);
+  const [n, h, w, c = 1] = img.dims as [number, number, number, number?];
+  if (c !== 1 && c !== 3) throw new Error(`image file must have 1 or 3 channels, has ${c}`);
+  if (!labelBytes) {
+    return { name, images: img.data, labels: new Uint8Array(n), n, h, w, c, numClasses: 1, classNames: ['unlabelled'], unlabelled: true };
+  }
   const lab = parseIdx(labelBytes);
-  if (img.dims.length !== 3) throw new Error(`image file must have 3 dimensions (N, H, W), has ${img.dims.length}`);
   if (lab.dims.length !== 1) throw new Error(`label file must have 1 dimension, has ${lab.dims.length}`);
-  const [n, h, w] = img.dims as [number, number, number];
   if (lab.dims[0] !== n) throw new Error(`${n} images but ${lab.dims[0]} labels`);
   let maxLabel = 0;
   for (const l of lab.data) maxLabel = Math.max(maxLabel, l);
-  return { name, images: img.data, labels: lab.data, n, h, w, c: 1, numClasses: maxLabel + 1, classNames };
+  const names = classNames ?? Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
+  return { name, images: img.data, labels: lab.data, n, h, w, c, numClasses: maxLabel + 1, classNames: names };
 }
 
 /** The index sets a run uses: training pool (unlabelled), a kNN memory bank from it, and the held-out set. */
@@ -75,13 +87,18 @@ export function makeSplit(n: number, heldOut = 1000, bank = 2000): Split {
   return { train, bank: train.slice(0, Math.min(bank, nTrain)), heldOut: held };
 }
 
-/** Copies the chosen images (as floats in [0, 1]) and labels out of a dataset. */
+/** Copies the chosen images (as floats in [0, 1]; points as they are) and labels out of a dataset. */
 export function gatherImages(ds: Dataset, idx: Int32Array): { x: Float32Array; y: Int32Array } {
   const per = ds.h * ds.w * ds.c;
   const x = new Float32Array(idx.length * per);
   const y = new Int32Array(idx.length);
   for (let i = 0; i < idx.length; i++) {
     const j = idx[i]!;
+    if (ds.points) {
+      x.set(ds.points.subarray(j * per, (j + 1) * per), i * per);
+      y[i] = ds.labels[j]!;
+      continue;
+    }
     const src = ds.images.subarray(j * per, (j + 1) * per);
     for (let k = 0; k < per; k++) x[i * per + k] = src[k]! / 255;
     y[i] = ds.labels[j]!;

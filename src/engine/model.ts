@@ -8,6 +8,8 @@ import { gaussian, mulberry32 } from './rng';
 
 export interface ModelSpec {
   inputShape: [number, number, number];
+  /** 'cnn-small' (default) for images; 'mlp' for 2-D points (inputs flattened). */
+  encoder?: 'cnn-small' | 'mlp';
   width: number;
   projection: boolean;
   projHidden: number;
@@ -93,19 +95,14 @@ function mlp(inDim: number, hidden: number, outDim: number, bn: boolean, outBN: 
   };
 }
 
-/**
- * Builds the small CNN: three 3×3 conv layers (width, 2·width, 4·width channels; the last two with stride 2),
- * ReLU, global average pooling; then the two-layer MLP projection head when `projection` is on, and the
- * predictor when asked for. The seeded stream draws the encoder, then the projector, then the predictor, so an
- * online model and its target built from one seed start equal.
- */
-export function createModel(spec: ModelSpec): Model {
-  const rand = mulberry32(spec.seed);
-  const trainable = spec.trainable ?? true;
-  const bn = spec.headBN ?? false;
-  const [, , c] = spec.inputShape;
-  const w = spec.width;
-  const id = `m${modelCounter++}`;
+/** The encoder f: a function of the input batch, and its variables. */
+interface Encoder {
+  variables: tf.Variable[];
+  apply(x: tf.Tensor4D): tf.Tensor2D;
+}
+
+/** Three 3×3 conv layers (width, 2·width, 4·width channels; the last two with stride 2), ReLU, global average pooling. */
+function cnnEncoder(c: number, w: number, rand: () => number, id: string, trainable: boolean): Encoder {
   const convs = [
     { cin: c, cout: w, stride: 1 },
     { cin: w, cout: 2 * w, stride: 2 },
@@ -115,11 +112,53 @@ export function createModel(spec: ModelSpec): Model {
     W: heNormal([3, 3, l.cin, l.cout], 9 * l.cin, rand, `${id}/conv${i}/w`, trainable),
     b: tf.variable(tf.zeros([l.cout]), trainable, `${id}/conv${i}/b`),
   }));
+  return {
+    variables: convs.flatMap((l) => [l.W, l.b]),
+    apply(x) {
+      let a: tf.Tensor4D = x;
+      for (const l of convs) a = tf.relu(tf.add(tf.conv2d(a, l.W as tf.Tensor4D, l.stride, 'same'), l.b)) as tf.Tensor4D;
+      return tf.mean(a, [1, 2]) as tf.Tensor2D;
+    },
+  };
+}
+
+/** For 2-D points: the flattened input → 4·width → ReLU → 4·width → ReLU. */
+function mlpEncoder(inDim: number, w: number, rand: () => number, id: string, trainable: boolean): Encoder {
+  const layers = [
+    [inDim, 4 * w],
+    [4 * w, 4 * w],
+  ].map(([i, o], k) => ({
+    W: heNormal([i!, o!], i!, rand, `${id}/fc${k}/w`, trainable),
+    b: tf.variable(tf.zeros([o!]), trainable, `${id}/fc${k}/b`),
+  }));
+  return {
+    variables: layers.flatMap((l) => [l.W, l.b]),
+    apply(x) {
+      let a = tf.reshape(x, [x.shape[0], inDim]) as tf.Tensor2D;
+      for (const l of layers) a = tf.relu(tf.add(tf.matMul(a, l.W), l.b)) as tf.Tensor2D;
+      return a;
+    },
+  };
+}
+
+/**
+ * Builds the encoder (the small CNN for images, the MLP for points), then the two-layer MLP projection head
+ * when `projection` is on, and the predictor when asked for. The seeded stream draws the encoder, then the projector, then the predictor, so an
+ * online model and its target built from one seed start equal.
+ */
+export function createModel(spec: ModelSpec): Model {
+  const rand = mulberry32(spec.seed);
+  const trainable = spec.trainable ?? true;
+  const bn = spec.headBN ?? false;
+  const [h, wd, c] = spec.inputShape;
+  const w = spec.width;
+  const id = `m${modelCounter++}`;
+  const encoder = spec.encoder === 'mlp' ? mlpEncoder(h * wd * c, w, rand, id, trainable) : cnnEncoder(c, w, rand, id, trainable);
   const hDim = 4 * w;
   const head = spec.projection ? mlp(hDim, spec.projHidden, spec.projDim, bn, spec.projOutBN ?? false, rand, `${id}/proj`, trainable) : null;
   const zDim = head ? spec.projDim : hDim;
   const pred = spec.predictor ? mlp(zDim, spec.predHidden ?? zDim, zDim, bn, false, rand, `${id}/pred`, trainable) : null;
-  const backboneVariables = [...convs.flatMap((l) => [l.W, l.b]), ...(head ? head.variables : [])];
+  const backboneVariables = [...encoder.variables, ...(head ? head.variables : [])];
   const variables = [...backboneVariables, ...(pred ? pred.variables : [])];
   return {
     variables,
@@ -128,11 +167,7 @@ export function createModel(spec: ModelSpec): Model {
     zDim,
     hasPredictor: pred !== null,
     encode(x) {
-      return tf.tidy(() => {
-        let a: tf.Tensor4D = x;
-        for (const l of convs) a = tf.relu(tf.add(tf.conv2d(a, l.W as tf.Tensor4D, l.stride, 'same'), l.b)) as tf.Tensor4D;
-        return tf.mean(a, [1, 2]) as tf.Tensor2D;
-      });
+      return tf.tidy(() => encoder.apply(x));
     },
     project(h, statsFrom) {
       return head ? head.apply(h, statsFrom) : tf.clone(h);

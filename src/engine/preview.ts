@@ -12,6 +12,7 @@ import { augParams } from './trainer';
 
 /** `count` training images picked by `seed`, with their two views, as bytes (N·H·W·C each). */
 export async function viewPairs(ds: Dataset, config: TrainConfig, count: number, seed: number): Promise<ViewPairs> {
+  if (ds.points) throw new Error(`${ds.name} is 2-D points, not images: its views are not drawn as pictures`);
   const train = makeSplit(ds.n).train;
   const rand = mulberry32(mixSeed(seed, 0x71e3));
   const idx = Int32Array.from({ length: Math.min(count, train.length) }, () => train[Math.floor(rand() * train.length)]!);

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../shared/config';
 import type { StepMetrics, EvalMetrics } from '../shared/messages';
 import { augmentBatch, type AugParams } from './augment';
+import { augmentPoints } from './toy';
 import { collapseMeter, normalizedStd } from './collapse';
 import { gatherImages, makeSplit, type Dataset, type Split } from './data';
 import { knnAccuracy } from './knn';
@@ -120,8 +121,12 @@ export class Trainer {
     this.bankLabels = bank.y;
     this.heldLabels = held.y;
     this.trainLabels = train.y;
+    if (config.encoder !== (dataset.points ? 'mlp' : 'cnn-small')) {
+      throw new Error(dataset.points ? `${dataset.name} is 2-D points: it needs the mlp encoder` : `${dataset.name} is images: it needs the cnn-small encoder`);
+    }
     const spec = {
       inputShape: shape,
+      encoder: config.encoder,
       width: config.width,
       projection: config.projection,
       projHidden: config.projHidden,
@@ -156,6 +161,11 @@ export class Trainer {
   private views(x: tf.Tensor4D, step: number): [tf.Tensor4D, tf.Tensor4D] {
     const c = this.config;
     if (!c.augment) return [x, x];
+    if (this.dataset.points) {
+      const p = { rotationDeg: c.rotationDeg, scaleJitter: c.scaleJitter, noiseStd: c.noiseStd };
+      const view = (k: number) => tf.tidy(() => tf.reshape(augmentPoints(tf.reshape(x, [-1, 2]) as tf.Tensor2D, p, mixSeed(c.seed, step, k)), x.shape) as tf.Tensor4D);
+      return [view(1), view(2)];
+    }
     const p = augParams(c);
     return [augmentBatch(x, p, mixSeed(c.seed, step, 1)), augmentBatch(x, p, mixSeed(c.seed, step, 2))];
   }
@@ -228,19 +238,25 @@ export class Trainer {
    * kNN accuracy of h (held-out queries against the training bank), the collapse meter on the held-out
    * projections z (batch norm in the head uses the bank's statistics), and the held-out embeddings h.
    */
-  async evaluate(): Promise<EvalMetrics & { embeddings: Float32Array; dim: number }> {
+  async evaluate(): Promise<EvalMetrics & { embeddings: Float32Array; dim: number; sphere: Float32Array | null }> {
     const bank = this.embed(this.bankX);
     const held = this.embed(this.heldX);
     const z = this.model.project(held, bank);
     try {
-      const knnAcc = await knnAccuracy(bank, this.bankLabels, held, this.heldLabels, {
-        k: KNN_K,
-        temperature: KNN_T,
-        numClasses: this.dataset.numClasses,
-      });
+      // Without labels there is nothing to classify: the kNN readout is NaN (the page shows "n/a").
+      const knnAcc = this.dataset.unlabelled
+        ? Number.NaN
+        : await knnAccuracy(bank, this.bankLabels, held, this.heldLabels, { k: KNN_K, temperature: KNN_T, numClasses: this.dataset.numClasses });
       const meter = await collapseMeter(z);
       const embeddings = (await held.data()) as Float32Array;
-      return { step: this.stepIndex, knnAcc, zStd: meter.zStd, effRank: meter.effRank ?? 0, zDim: meter.dim, embeddings, dim: held.shape[1] };
+      // A 2-D or 3-D projection is drawn as it is: z/‖z‖ on the circle or the sphere.
+      let sphere: Float32Array | null = null;
+      if (z.shape[1] <= 3) {
+        const unit = tf.tidy(() => tf.div(z, tf.maximum(tf.norm(z, 2, 1, true), 1e-12)));
+        sphere = (await unit.data()) as Float32Array;
+        unit.dispose();
+      }
+      return { step: this.stepIndex, knnAcc, zStd: meter.zStd, effRank: meter.effRank ?? 0, zDim: meter.dim, embeddings, dim: held.shape[1], sphere };
     } finally {
       tf.dispose([bank, held, z]);
     }

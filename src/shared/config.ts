@@ -3,14 +3,14 @@
  * headless runner, so it imports nothing but the dataset list (no tfjs, no DOM).
  */
 
-import { DATASETS, type DatasetName } from './datasets';
+import { DATASETS, datasetKind, type DatasetName } from './datasets';
 
 /** Self-supervised methods the engine implements. */
 export const METHODS = ['simclr', 'moco', 'byol', 'simsiam', 'barlow', 'vicreg', 'supcon'] as const;
 export type Method = (typeof METHODS)[number];
 
-/** Encoders the engine can build. */
-export const ENCODERS = ['cnn-small'] as const;
+/** Encoders the engine can build: a small CNN for images, an MLP for the 2-D toy sets. */
+export const ENCODERS = ['cnn-small', 'mlp'] as const;
 export type Encoder = (typeof ENCODERS)[number];
 
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
@@ -23,11 +23,11 @@ export type BackendName = Exclude<BackendChoice, 'auto'>;
 
 /** Everything that defines a run; serialisable, so it fits in a URL hash and a JSON file. */
 export interface TrainConfig {
-  /** Which shipped dataset to train on. */
+  /** Which dataset to train on: a shipped image set, a 2-D toy set, or the user's own ("custom"). */
   dataset: DatasetName;
   method: Method;
   encoder: Encoder;
-  /** Channels of the first conv layer; the CNN doubles them twice, so h has 4·width dimensions. */
+  /** Channels of the CNN's first conv layer (doubled twice) or the MLP's units ÷ 4: h has 4·width dimensions. */
   width: number;
   projection: boolean;
   projHidden: number;
@@ -91,6 +91,8 @@ export interface TrainConfig {
   /** Cutout: probability, and the square's side as a fraction of the image side. */
   cutoutProb: number;
   cutoutSize: number;
+  /** 2-D toy sets: scaling by a factor from [1 − s, 1 + s] (with rotation and noise, the points' augmentations). */
+  scaleJitter: number;
   seed: number;
   /** Steps between evaluations (kNN, collapse meter on held-out data, t-SNE); 0 = never evaluate. */
   evalEvery: number;
@@ -115,6 +117,9 @@ export const AUGMENTATION_KEYS = [
   'cutoutProb',
   'cutoutSize',
 ] as const satisfies readonly (keyof TrainConfig)[];
+
+/** The augmentations of 2-D points: rotation about the origin, scaling, Gaussian jitter. */
+export const POINT_AUGMENTATION_KEYS = ['augment', 'rotationDeg', 'scaleJitter', 'noiseStd'] as const satisfies readonly (keyof TrainConfig)[];
 
 /** The defaults: a SimCLR run that learns visibly within a minute on the WASM backend. */
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
@@ -164,6 +169,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   grayscaleProb: 0,
   cutoutProb: 0,
   cutoutSize: 0.5,
+  scaleJitter: 0.2,
   seed: 1,
   evalEvery: 25,
   backend: 'auto',
@@ -188,6 +194,39 @@ export const METHOD_PRESETS: Readonly<Record<Method, Partial<TrainConfig>>> = {
 /** The defaults with a method's preset applied. */
 export function methodDefaults(method: Method): TrainConfig {
   return { ...DEFAULT_CONFIG, ...METHOD_PRESETS[method], method };
+}
+
+/**
+ * What the 2-D toy sets change: the MLP encoder, a 2-D projection (z/‖z‖ on the circle, drawn as it is), and
+ * point augmentations strong enough to matter at their scale (the points are standardised). Image sets use
+ * DEFAULT_CONFIG's values for the same keys.
+ */
+export const POINTS_PRESET: Readonly<Partial<TrainConfig>> = {
+  encoder: 'mlp',
+  projDim: 2,
+  rotationDeg: 25,
+  noiseStd: 0.1,
+  steps: 500,
+};
+const IMAGES_PRESET: Partial<TrainConfig> = Object.fromEntries(Object.keys(POINTS_PRESET).map((k) => [k, DEFAULT_CONFIG[k as keyof TrainConfig]]));
+
+function kindPreset(dataset: DatasetName): Partial<TrainConfig> {
+  return datasetKind(dataset) === 'points' ? POINTS_PRESET : IMAGES_PRESET;
+}
+
+/** The defaults for a method on a dataset: the method's preset, then the dataset kind's. */
+export function runDefaults(method: Method, dataset: DatasetName): TrainConfig {
+  return { ...methodDefaults(method), ...kindPreset(dataset), dataset };
+}
+
+/**
+ * Switches the dataset. Moving between images and 2-D points swaps the encoder and the settings that differ
+ * between them (POINTS_PRESET); moving between two image sets (or two toy sets) keeps every setting.
+ */
+export function withDataset(config: TrainConfig, dataset: DatasetName): TrainConfig {
+  const wasPoints = datasetKind(config.dataset) === 'points';
+  const isPoints = datasetKind(dataset) === 'points';
+  return wasPoints === isPoints ? { ...config, dataset } : { ...config, ...kindPreset(dataset), dataset };
 }
 
 /**
@@ -251,6 +290,7 @@ export const NUMBER_SPECS: Readonly<Record<NumberKey, NumberSpec>> = {
   grayscaleProb: { min: 0, max: 1, integer: false, label: 'grayscale probability (colour)' },
   cutoutProb: { min: 0, max: 1, integer: false, label: 'cutout probability' },
   cutoutSize: { min: 0.05, max: 1, integer: false, label: 'cutout size' },
+  scaleJitter: { min: 0, max: 0.9, integer: false, label: 'scale jitter' },
   seed: { min: 0, max: 2 ** 31 - 1, integer: true, label: 'seed' },
   evalEvery: { min: 0, max: 100000, integer: true, label: 'evaluate every (0: never)' },
 };
@@ -318,8 +358,7 @@ export function validateConfig(raw: unknown): ConfigResult {
     return { ok: false, errors: ['config must be a JSON object'] };
   }
   const errors: string[] = [];
-  const m = checkField('method', (raw as Record<string, unknown>).method ?? DEFAULT_CONFIG.method);
-  const config: TrainConfig = methodDefaults(m.ok ? m.value : DEFAULT_CONFIG.method);
+  const config = startFrom((raw as Record<string, unknown>).method, (raw as Record<string, unknown>).dataset);
   for (const [key, value] of Object.entries(raw)) {
     if (!CONFIG_KEYS.includes(key as keyof TrainConfig)) {
       errors.push(`unknown setting "${key}"`);
@@ -333,9 +372,28 @@ export function validateConfig(raw: unknown): ConfigResult {
   return errors.length ? { ok: false, errors } : { ok: true, config };
 }
 
+/** The defaults a config file or link starts from: its method's and its dataset kind's (bad names: the defaults). */
+function startFrom(method: unknown, dataset: unknown): TrainConfig {
+  const m = checkField('method', method ?? DEFAULT_CONFIG.method);
+  const d = checkField('dataset', dataset ?? DEFAULT_CONFIG.dataset);
+  return runDefaults(m.ok ? m.value : DEFAULT_CONFIG.method, d.ok ? d.value : DEFAULT_CONFIG.dataset);
+}
+
+/** The encoder a dataset needs: the MLP for 2-D points, the CNN for images. */
+export function encoderFor(dataset: DatasetName): Encoder {
+  return datasetKind(dataset) === 'points' ? 'mlp' : 'cnn-small';
+}
+
 /** Rules that involve two fields. */
 export function crossFieldErrors(c: TrainConfig): string[] {
   const errors: string[] = [];
+  if (c.encoder !== encoderFor(c.dataset)) {
+    errors.push(
+      datasetKind(c.dataset) === 'points'
+        ? `the ${c.dataset} set is 2-D points: it needs the mlp encoder (got ${c.encoder})`
+        : `the ${c.dataset} set is images: it needs the cnn-small encoder (got ${c.encoder})`,
+    );
+  }
   if (c.warmupSteps >= c.steps && c.warmupSteps > 0) {
     errors.push(`warm-up steps (${c.warmupSteps}) must be fewer than steps (${c.steps})`);
   }
@@ -348,10 +406,11 @@ export function crossFieldErrors(c: TrainConfig): string[] {
  */
 export function configToHash(c: TrainConfig): string {
   const params = new URLSearchParams();
-  const base = methodDefaults(c.method);
+  const base = runDefaults(c.method, c.dataset);
   if (c.method !== DEFAULT_CONFIG.method) params.set('method', c.method);
+  if (c.dataset !== DEFAULT_CONFIG.dataset) params.set('dataset', c.dataset);
   for (const key of CONFIG_KEYS) {
-    if (key !== 'method' && c[key] !== base[key]) params.set(key, String(c[key]));
+    if (key !== 'method' && key !== 'dataset' && c[key] !== base[key]) params.set(key, String(c[key]));
   }
   return params.toString();
 }
@@ -363,8 +422,12 @@ export function configToHash(c: TrainConfig): string {
 export function configFromHash(hash: string): { config: TrainConfig; errors: string[] } {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const errors: string[] = [];
-  const m = checkField('method', params.get('method') ?? DEFAULT_CONFIG.method);
-  const config: TrainConfig = methodDefaults(m.ok ? m.value : DEFAULT_CONFIG.method);
+  if (params.get('dataset') === 'custom') {
+    // The sender's own files never left their browser; the link carries everything else.
+    params.delete('dataset');
+    errors.push(`this link was made with the sender's own data, which stays in their browser: showing ${DEFAULT_CONFIG.dataset.toUpperCase()} instead (load your own data under Data)`);
+  }
+  const config = startFrom(params.get('method'), params.get('dataset'));
   for (const [key, value] of params) {
     if (!CONFIG_KEYS.includes(key as keyof TrainConfig)) {
       errors.push(`ignored unknown setting "${key.slice(0, 40)}"`);
@@ -373,6 +436,10 @@ export function configFromHash(hash: string): { config: TrainConfig; errors: str
     const r = checkField(key as keyof TrainConfig, value);
     if (r.ok) (config as unknown as Record<string, unknown>)[key] = r.value;
     else errors.push(`ignored ${r.error}`);
+  }
+  if (config.encoder !== encoderFor(config.dataset)) {
+    errors.push(`ignored encoder: ${crossFieldErrors(config)[0]}`);
+    config.encoder = encoderFor(config.dataset);
   }
   for (const e of crossFieldErrors(config)) {
     errors.push(`ignored warm-up steps: ${e}`);

@@ -1,7 +1,39 @@
-/** The datasets the app ships (public/data/), for the page, the worker and the headless runner alike. */
+/**
+ * The datasets: images the app ships (public/data/), 2-D toy sets generated in the engine, and the user's own
+ * data ("custom", which lives only in the browser that loaded it and never travels in a link). Shared by the
+ * page, the worker and the headless runner.
+ */
 
-export const DATASETS = ['mnist', 'fashion', 'digits'] as const;
+export const IMAGE_SETS = ['mnist', 'fashion', 'digits'] as const;
+export type ImageSet = (typeof IMAGE_SETS)[number];
+export const TOY_SETS = ['moons', 'circles', 'blobs', 'spirals'] as const;
+export type ToySet = (typeof TOY_SETS)[number];
+export const DATASETS = [...IMAGE_SETS, ...TOY_SETS, 'custom'] as const;
 export type DatasetName = (typeof DATASETS)[number];
+
+/** What a dataset holds: images (CNN encoder), 2-D points (MLP encoder), or the user's own images. */
+export type DatasetKind = 'images' | 'points' | 'custom';
+
+export function datasetKind(name: DatasetName): DatasetKind {
+  if ((TOY_SETS as readonly string[]).includes(name)) return 'points';
+  return name === 'custom' ? 'custom' : 'images';
+}
+
+export function isImageSet(name: DatasetName): name is ImageSet {
+  return (IMAGE_SETS as readonly string[]).includes(name);
+}
+
+/** Names in the dataset menu. */
+export const DATASET_LABELS: Readonly<Record<DatasetName, string>> = {
+  mnist: 'MNIST',
+  fashion: 'Fashion-MNIST',
+  digits: 'Digits 8×8',
+  moons: 'Two moons (2-D)',
+  circles: 'Circles (2-D)',
+  blobs: 'Blobs (2-D)',
+  spirals: 'Spirals (2-D)',
+  custom: 'Your own data',
+};
 
 export interface DatasetInfo {
   label: string;
@@ -15,7 +47,7 @@ export interface DatasetInfo {
 
 const DIGIT_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-export const DATASET_INFO: Readonly<Record<DatasetName, DatasetInfo>> = {
+export const DATASET_INFO: Readonly<Record<ImageSet, DatasetInfo>> = {
   mnist: {
     label: 'MNIST',
     images: 'data/mnist/t10k-images-idx3-ubyte.gz',

@@ -40,13 +40,28 @@ export type WorkerEvent =
   | { type: 'backend'; runId: number; info: BackendInfo }
   | { type: 'status'; runId: number; status: 'starting' | 'training' | 'paused' | 'done' | 'stopped' }
   | { type: 'steps'; runId: number; steps: StepMetrics[] }
-  | { type: 'eval'; runId: number; eval: EvalMetrics; embeddings: Float32Array; dim: number; labels: Int32Array }
+  | {
+      type: 'eval';
+      runId: number;
+      eval: EvalMetrics;
+      embeddings: Float32Array;
+      dim: number;
+      labels: Int32Array;
+      /** z/‖z‖ of the held-out set (N·d) when d ≤ 3, drawn on the circle or sphere as it is; else null. */
+      sphere: Float32Array | null;
+    }
   | { type: 'error'; runId: number; message: string; step?: number };
 
 /** The held-out images, sent once so the page can show them on hover. */
 export interface HeldOutImages {
   dataset: DatasetName;
+  /** The dataset's own name (for your own data: the folder, zip or file name). */
+  name: string;
+  /** Bytes N·H·W·C; empty for the 2-D toy sets, whose coordinates are in `points`. */
   images: Uint8Array;
+  points: Float32Array | null;
+  /** True when the set has no labels (kNN accuracy is then not defined). */
+  unlabelled: boolean;
   labels: Int32Array;
   h: number;
   w: number;
@@ -66,4 +81,37 @@ export interface ViewPairs {
   h: number;
   w: number;
   c: number;
+}
+
+/** Options for loading your own images: the side they are resized to, and colour or grayscale. */
+export interface CustomDataOptions {
+  size: number;
+  channels: 'auto' | 'gray' | 'rgb';
+}
+
+/** Progress of loading your own data, for the progress bar. */
+export interface LoadProgress {
+  phase: 'downloading' | 'reading' | 'decoding';
+  done: number;
+  total: number;
+}
+
+/** What loading your own data gave, in words and numbers for the panel. */
+export interface CustomDataSummary {
+  name: string;
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  classNames: string[];
+  unlabelled: boolean;
+  /** Files that were skipped (not images), named. */
+  skipped: string[];
+  ms: number;
+}
+
+/** A file handed to the worker: its path (with folders, for class names) and its contents, unread. */
+export interface FileEntry {
+  path: string;
+  file: Blob;
 }

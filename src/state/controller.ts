@@ -3,11 +3,12 @@
  * updates, and keeps the URL hash in step with the config. No tensor work happens here.
  */
 import * as Comlink from 'comlink';
-import { configFromHash, configToHash, type TrainConfig } from '../shared/config';
-import type { ViewPairs, WorkerEvent } from '../shared/messages';
+import { configFromHash, configToHash, withDataset, type TrainConfig } from '../shared/config';
+import type { CustomDataOptions, CustomDataSummary, FileEntry, LoadProgress, ViewPairs, WorkerEvent } from '../shared/messages';
 import type { TrainWorkerApi } from '../worker/train.worker';
 import type { TsneWorkerApi } from '../worker/tsne.worker';
-import { emptyMetrics, store } from './store';
+import { ablationAugs, ablationPlan } from '../shared/ablation';
+import { emptyMetrics, store, type AblationState } from './store';
 
 /** Smoothing of the loss curve (an exponential moving average, as TensorBoard's slider). */
 const SMOOTHING = 0.9;
@@ -91,6 +92,7 @@ function onEvents(events: WorkerEvent[], run: number): void {
         m.evalZStd.push(ev.eval.zStd);
         m.effRank.push(ev.eval.effRank);
         store.setState({ metrics: { ...m, zDim: ev.eval.zDim, version: m.version + 1 } });
+        if (ev.sphere) store.setState({ sphere: { step: ev.eval.step, xyz: ev.sphere, dim: ev.eval.zDim, labels: ev.labels } });
         requestMap({ embeddings: ev.embeddings, dim: ev.dim, labels: ev.labels, step: ev.eval.step, run });
         break;
       }
@@ -137,8 +139,11 @@ async function drainMap(): Promise<void> {
 export async function start(): Promise<void> {
   const config = store.getState().config;
   const run = ++currentRun;
-  store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'starting' }, runMethod: config.method });
-  if (store.getState().heldOut?.dataset !== config.dataset) void loadDataset();
+  store.setState({ metrics: emptyMetrics(), map: null, sphere: null, status: { kind: 'starting' }, runMethod: config.method });
+  // The run's held-out images (hover thumbnails) are pinned now: loading other data later does not change them.
+  if (store.getState().heldOut?.dataset !== config.dataset) await loadDataset();
+  if (run !== currentRun) return;
+  store.setState({ runHeldOut: store.getState().heldOut });
   try {
     // Events of a run that was since restarted or reset are dropped here.
     await getTrainApi().start(
@@ -168,7 +173,7 @@ export function stop(): void {
 export function reset(): void {
   currentRun++;
   void trainApi?.stop();
-  store.setState({ metrics: emptyMetrics(), map: null, status: { kind: 'idle' } });
+  store.setState({ metrics: emptyMetrics(), map: null, sphere: null, status: { kind: 'idle' } });
 }
 
 /** Replaces the config (already validated by the panel) and mirrors it to the URL hash. */
@@ -188,6 +193,41 @@ export function loadConfigFromUrl(): void {
   if (config.dataset !== before && store.getState().heldOut) void loadDataset();
 }
 
+/**
+ * Loads your own data in the worker (files or URLs). While it loads, a progress bar; when it succeeds, the
+ * dataset becomes "custom" and the panel switches to it; when it fails, the message shows and the current
+ * dataset, config and run stay as they were.
+ */
+async function loadCustom(load: (onProgress: (p: LoadProgress) => void) => Promise<CustomDataSummary>): Promise<boolean> {
+  const set = (patch: Partial<ReturnType<typeof store.getState>['custom']>) =>
+    store.setState({ custom: { ...store.getState().custom, ...patch } });
+  set({ busy: true, progress: null, error: null });
+  try {
+    const summary = await load(Comlink.proxy((p: LoadProgress) => set({ progress: p })));
+    set({ busy: false, progress: null, summary });
+    const before = store.getState().config.dataset;
+    setConfig(withDataset(store.getState().config, 'custom'));
+    // setConfig reloads the held-out images when the dataset name changes; a second load must replace them too.
+    if (before === 'custom') void loadDataset();
+    return true;
+  } catch (e) {
+    set({ busy: false, progress: null, error: (e as Error).message || String(e) });
+    return false;
+  }
+}
+
+export function loadCustomFiles(entries: FileEntry[], options: CustomDataOptions): Promise<boolean> {
+  if (entries.length === 0) {
+    store.setState({ custom: { ...store.getState().custom, error: 'no files were chosen' } });
+    return Promise.resolve(false);
+  }
+  return loadCustom((onProgress) => getTrainApi().loadCustomFiles(entries, options, onProgress));
+}
+
+export function loadCustomUrls(urls: string[], options: CustomDataOptions): Promise<boolean> {
+  return loadCustom((onProgress) => getTrainApi().loadCustomUrls(urls, options, onProgress));
+}
+
 /** The view-pair inspector's images for the current config: `count` training images picked by `seed`. */
 export function previewViews(count: number, seed: number): Promise<ViewPairs> {
   return getTrainApi().previewViews(store.getState().config, count, seed);
@@ -196,4 +236,63 @@ export function previewViews(count: number, seed: number): Promise<ViewPairs> {
 /** Test hook: the worker's live tensor count. */
 export async function workerMemory(): Promise<{ numTensors: number; backend: string } | null> {
   return trainApi ? trainApi.memory() : null;
+}
+
+let ablationRun = 0;
+
+/**
+ * Runs the augmentation ablation for the current config: one short run per cell, one after another in the
+ * training worker (a live run stops first), filling the matrix as results come in. Cancel with cancelAblation().
+ */
+export async function runAblation(steps: number): Promise<void> {
+  const config = store.getState().config;
+  const augs = ablationAugs(config);
+  const plan = ablationPlan(config, augs, steps);
+  const id = ++ablationRun;
+  const n = augs.length;
+  const set = (patch: Partial<AblationState>) => {
+    const cur = store.getState().ablation;
+    if (cur && id === ablationRun) store.setState({ ablation: { ...cur, ...patch } });
+  };
+  store.setState({
+    ablation: {
+      status: 'running',
+      augs: augs.map((a) => a.label),
+      knn: new Array<number>(n * n).fill(Number.NaN),
+      baseline: Number.NaN,
+      done: 0,
+      total: plan.length,
+      startedAt: performance.now(),
+      steps,
+      dataset: config.dataset,
+      message: null,
+    },
+  });
+  try {
+    for (const cell of plan) {
+      const r = await getTrainApi().quickRun(cell.config);
+      if (id !== ablationRun) return;
+      if (r.stopped) {
+        set({ status: 'cancelled', message: 'a training run started and took over the worker' });
+        return;
+      }
+      const cur = store.getState().ablation!;
+      if (cell.row < 0) set({ baseline: r.knnAcc, done: cur.done + 1 });
+      else {
+        const knn = cur.knn.slice();
+        knn[cell.row * n + cell.col] = r.knnAcc;
+        set({ knn, done: cur.done + 1 });
+      }
+    }
+    set({ status: 'done' });
+  } catch (e) {
+    set({ status: 'error', message: (e as Error).message || String(e) });
+  }
+}
+
+export function cancelAblation(): void {
+  const cur = store.getState().ablation;
+  ablationRun++;
+  void trainApi?.stop();
+  if (cur?.status === 'running') store.setState({ ablation: { ...cur, status: 'cancelled' } });
 }

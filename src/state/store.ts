@@ -5,7 +5,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { DEFAULT_CONFIG, type Method, type TrainConfig } from '../shared/config';
-import type { BackendInfo, HeldOutImages } from '../shared/messages';
+import type { BackendInfo, CustomDataSummary, HeldOutImages, LoadProgress } from '../shared/messages';
 
 /** Where the run is; 'error' carries what went wrong, in words. */
 export type RunStatus =
@@ -43,6 +43,41 @@ export interface EmbeddingMap {
   labels: Int32Array;
 }
 
+/** The projection on the unit circle or sphere (d ≤ 3), drawn as it is. */
+export interface SphereMap {
+  step: number;
+  /** z/‖z‖, N·dim. */
+  xyz: Float32Array;
+  dim: number;
+  labels: Int32Array;
+}
+
+/** Loading your own data: progress while it runs, then the summary or the message of what was wrong. */
+export interface CustomLoad {
+  busy: boolean;
+  progress: LoadProgress | null;
+  error: string | null;
+  /** The loaded set (kept when a later load fails). */
+  summary: CustomDataSummary | null;
+}
+
+/** The augmentation ablation: its matrix as it fills, and where it stands. */
+export interface AblationState {
+  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  /** Augmentation labels (rows and columns). */
+  augs: string[];
+  /** kNN accuracy per cell, row-major augs × augs; NaN where not run (yet). */
+  knn: number[];
+  /** The no-augmentation baseline's kNN accuracy (NaN until run). */
+  baseline: number;
+  done: number;
+  total: number;
+  startedAt: number;
+  steps: number;
+  dataset: string;
+  message: string | null;
+}
+
 export interface AppState {
   config: TrainConfig;
   /** Messages about rejected settings (from the URL or the panel). */
@@ -53,7 +88,13 @@ export interface AppState {
   /** The method of the run the charts show (the config may have changed since it started). */
   runMethod: Method;
   map: EmbeddingMap | null;
+  sphere: SphereMap | null;
+  custom: CustomLoad;
+  ablation: AblationState | null;
+  /** The current dataset's held-out images (the panel's previews). */
   heldOut: HeldOutImages | null;
+  /** The held-out images of the run the charts show (the map's thumbnails), pinned when it started. */
+  runHeldOut: HeldOutImages | null;
   /** Page load → first loss point, ms (for the benchmark). */
   firstLossMs: number | null;
 }
@@ -84,7 +125,11 @@ export const store = createStore<AppState>(() => ({
   metrics: emptyMetrics(),
   runMethod: DEFAULT_CONFIG.method,
   map: null,
+  sphere: null,
+  ablation: null,
+  custom: { busy: false, progress: null, error: null, summary: null },
   heldOut: null,
+  runHeldOut: null,
   firstLossMs: null,
 }));
 

@@ -4,20 +4,34 @@
  * only the knobs the chosen method reads; the collapse lab applies one experiment's settings in a click.
  */
 import { useEffect, useState } from 'react';
-import { AUGMENTATION_KEYS, CHOICE_SPECS, checkField, crossFieldErrors, NUMBER_SPECS, withMethod, type Method, type TrainConfig } from '../shared/config';
-import { DATASET_INFO } from '../shared/datasets';
+import {
+  AUGMENTATION_KEYS,
+  CHOICE_SPECS,
+  checkField,
+  crossFieldErrors,
+  NUMBER_SPECS,
+  POINT_AUGMENTATION_KEYS,
+  withDataset,
+  withMethod,
+  type Method,
+  type TrainConfig,
+} from '../shared/config';
+import { DATASET_LABELS, datasetKind, IMAGE_SETS, TOY_SETS, type DatasetName } from '../shared/datasets';
+import { DataSource } from './DataSource';
 import { applyExperiment, COLLAPSE_EXPERIMENTS, METHOD_INFO } from '../shared/methods';
 
 type NumberKey = keyof typeof NUMBER_SPECS;
 type ChoiceKey = keyof typeof CHOICE_SPECS;
 
-const SECTIONS: { title: string; fields: (keyof TrainConfig)[] }[] = [
-  { title: 'Data', fields: ['dataset'] },
-  { title: 'Model', fields: ['encoder', 'width', 'projection', 'projHidden', 'projDim', 'headBN', 'projOutBN'] },
-  { title: 'Optimisation', fields: ['optimizer', 'lr', 'momentum', 'weightDecay', 'batchSize', 'steps', 'warmupSteps'] },
-  { title: 'Augmentations', fields: [...AUGMENTATION_KEYS] },
-  { title: 'Run', fields: ['seed', 'evalEvery', 'backend'] },
-];
+/** The sections after Data; the augmentations shown depend on whether the data are images or 2-D points. */
+function sections(points: boolean): { title: string; fields: (keyof TrainConfig)[] }[] {
+  return [
+    { title: 'Model', fields: ['encoder', 'width', 'projection', 'projHidden', 'projDim', 'headBN', 'projOutBN'] },
+    { title: 'Optimisation', fields: ['optimizer', 'lr', 'momentum', 'weightDecay', 'batchSize', 'steps', 'warmupSteps'] },
+    { title: points ? 'Augmentations (2-D points)' : 'Augmentations', fields: points ? [...POINT_AUGMENTATION_KEYS] : [...AUGMENTATION_KEYS] },
+    { title: 'Run', fields: ['seed', 'evalEvery', 'backend'] },
+  ];
+}
 
 const LABELS: Partial<Record<keyof TrainConfig, string>> = {
   method: 'method',
@@ -36,12 +50,17 @@ const LABELS: Partial<Record<keyof TrainConfig, string>> = {
 };
 
 const OPTION_LABELS: Partial<Record<ChoiceKey, Record<string, string>>> = {
-  dataset: Object.fromEntries(Object.entries(DATASET_INFO).map(([k, v]) => [k, v.label])),
+  dataset: DATASET_LABELS,
   method: Object.fromEntries(Object.entries(METHOD_INFO).map(([k, v]) => [k, v.label])),
 };
 
 /** The method list in two groups, so the one that reads labels stands apart. */
 const OPTION_GROUPS: Partial<Record<ChoiceKey, { label: string; options: string[] }[]>> = {
+  dataset: [
+    { label: 'Images', options: [...IMAGE_SETS] },
+    { label: '2-D toy sets (MLP encoder)', options: [...TOY_SETS] },
+    { label: 'Your own', options: ['custom'] },
+  ],
   method: [
     { label: 'Self-supervised (no labels)', options: Object.keys(METHOD_INFO).filter((m) => !METHOD_INFO[m as Method].usesLabels) },
     { label: 'Supervised reference (uses labels)', options: Object.keys(METHOD_INFO).filter((m) => METHOD_INFO[m as Method].usesLabels) },
@@ -53,9 +72,11 @@ export interface ConfigPanelProps {
   onChange: (next: TrainConfig) => void;
   /** Images in the training split, when known (MoCo's queue should not exceed it). */
   trainSize?: number;
+  /** The name of your own data once loaded; until then "Your own data" cannot be chosen. */
+  customName?: string;
 }
 
-export function ConfigPanel({ config, onChange, trainSize }: ConfigPanelProps) {
+export function ConfigPanel({ config, onChange, trainSize, customName }: ConfigPanelProps) {
   const [crossError, setCrossError] = useState<string | null>(null);
   const [experiment, setExperiment] = useState<string | null>(null);
   const commit = (next: TrainConfig): string | null => {
@@ -72,11 +93,22 @@ export function ConfigPanel({ config, onChange, trainSize }: ConfigPanelProps) {
     const r = checkField(key, value);
     if (!r.ok) return r.error;
     setExperiment(null);
-    return commit(key === 'method' ? withMethod(config, r.value as Method) : ({ ...config, [key]: r.value } as TrainConfig));
+    if (key === 'method') return commit(withMethod(config, r.value as Method));
+    if (key === 'dataset') return commit(withDataset(config, r.value as DatasetName));
+    return commit({ ...config, [key]: r.value } as TrainConfig);
   };
   const info = METHOD_INFO[config.method];
   const chosen = COLLAPSE_EXPERIMENTS.find((e) => e.id === experiment);
   const field = (key: keyof TrainConfig) => <Field key={key} name={key} value={config[key]} onCommit={(v) => update(key, v)} />;
+  const datasetField = (
+    <Field
+      name="dataset"
+      value={config.dataset}
+      onCommit={(v) => update('dataset', v)}
+      disabled={customName ? [] : ['custom']}
+      labels={{ ...DATASET_LABELS, custom: customName ? `Your own: ${customName}` : 'Your own data (load below)' }}
+    />
+  );
   return (
     <form className="config" data-testid="config.panel" onSubmit={(e) => e.preventDefault()}>
       <fieldset>
@@ -107,7 +139,12 @@ export function ConfigPanel({ config, onChange, trainSize }: ConfigPanelProps) {
           </p>
         )}
       </fieldset>
-      {SECTIONS.map((s) => (
+      <fieldset>
+        <legend>Data</legend>
+        {datasetField}
+        <DataSource />
+      </fieldset>
+      {sections(datasetKind(config.dataset) === 'points').map((s) => (
         <fieldset key={s.title}>
           <legend>{s.title}</legend>
           {s.fields.map(field)}
@@ -142,7 +179,17 @@ export function ConfigPanel({ config, onChange, trainSize }: ConfigPanelProps) {
   );
 }
 
-function Field({ name, value, onCommit }: { name: keyof TrainConfig; value: unknown; onCommit: (v: unknown) => string | null }) {
+interface FieldProps {
+  name: keyof TrainConfig;
+  value: unknown;
+  onCommit: (v: unknown) => string | null;
+  /** Choices shown but not selectable. */
+  disabled?: string[];
+  /** Names of the choices, when they differ from OPTION_LABELS. */
+  labels?: Record<string, string>;
+}
+
+function Field({ name, value, onCommit, disabled, labels: labelOverride }: FieldProps) {
   const [text, setText] = useState(String(value));
   const [error, setError] = useState<string | null>(null);
   // Follow outside changes (a loaded link, a reset) unless the user is mid-edit with an error showing.
@@ -152,9 +199,9 @@ function Field({ name, value, onCommit }: { name: keyof TrainConfig; value: unkn
   }, [value]);
   const id = `cfg-${name}`;
   if (name in CHOICE_SPECS) {
-    const labels = OPTION_LABELS[name as ChoiceKey];
+    const labels = labelOverride ?? OPTION_LABELS[name as ChoiceKey];
     const option = (o: string) => (
-      <option key={o} value={o}>
+      <option key={o} value={o} disabled={disabled?.includes(o)}>
         {labels?.[o] ?? o}
       </option>
     );

@@ -9,7 +9,7 @@ export const CLASS_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14
 
 export function EmbeddingMap() {
   const map = useApp((s) => s.map);
-  const heldOut = useApp((s) => s.heldOut);
+  const heldOut = useApp((s) => s.runHeldOut);
   const [hovered, setHovered] = useState<number | null>(null);
   const { data, index } = useMemo(() => {
     if (!map) return { data: [] as Data[], index: [] as number[][] };
@@ -57,12 +57,12 @@ export function EmbeddingMap() {
 
 /** The hovered held-out image, drawn at 4× on a canvas. */
 function HoverImage({ index }: { index: number | null }) {
-  const heldOut = useApp((s) => s.heldOut);
+  const heldOut = useApp((s) => s.runHeldOut);
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const canvas = ref.current;
     const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx || !heldOut || index === null) return;
+    if (!canvas || !ctx || !heldOut || index === null || heldOut.images.length === 0) return;
     const { h, w, c, images } = heldOut;
     const img = ctx.createImageData(w, h);
     const off = index * h * w * c;
@@ -75,9 +75,10 @@ function HoverImage({ index }: { index: number | null }) {
     ctx.putImageData(img, 0, 0);
   }, [index, heldOut]);
   const label = heldOut && index !== null ? heldOut.classNames[heldOut.labels[index]!] : null;
+  const isImage = !!heldOut && heldOut.images.length > 0;
   return (
     <div className="hover-image" data-testid="map.hover" hidden={index === null}>
-      <canvas ref={ref} width={28} height={28} />
+      <canvas ref={ref} width={28} height={28} hidden={!isImage} />
       <span>{label !== null ? `#${index} · class ${label}` : ''}</span>
     </div>
   );

@@ -9,11 +9,26 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendChoice, BackendName, TrainConfig } from '../shared/config';
-import type { BackendInfo, HeldOutImages, StepMetrics, ViewPairs, WorkerEvent } from '../shared/messages';
+import type {
+  BackendInfo,
+  CustomDataOptions,
+  CustomDataSummary,
+  FileEntry,
+  HeldOutImages,
+  LoadProgress,
+  StepMetrics,
+  ViewPairs,
+  WorkerEvent,
+} from '../shared/messages';
 import { viewPairs } from '../engine/preview';
+import { augmentBatch } from '../engine/augment';
+import { augParams } from '../engine/trainer';
 import { chooseBackend, type BackendEnv } from '../engine/backend';
 import { datasetFromIdx, makeSplit, type Dataset } from '../engine/data';
-import { DATASET_INFO, type DatasetName } from '../shared/datasets';
+import { DATASET_INFO, isImageSet, type DatasetName } from '../shared/datasets';
+import { datasetFromFiles, type InputFile } from '../engine/imageFiles';
+import { toyDataset } from '../engine/toy';
+import { decodeImageBrowser } from './decodeImage';
 import { Trainer } from '../engine/trainer';
 import { registerKernelFixes } from '../engine/kernels';
 
@@ -28,7 +43,7 @@ registerKernelFixes();
 const FLUSH_MS = 100;
 const STEP_BATCH = 10;
 
-/** Parsed datasets, kept once loaded (switching back is instant). */
+/** Parsed datasets, kept once loaded (switching back is instant); "custom" is replaced by each successful load. */
 const datasets = new Map<DatasetName, Promise<Dataset>>();
 let control = { paused: false, stopped: false, wake: () => {} };
 let runCounter = 0;
@@ -76,7 +91,12 @@ let currentBackend: string | null = null;
 
 function getDataset(name: DatasetName): Promise<Dataset> {
   let p = datasets.get(name);
-  if (!p) {
+  if (p) return p;
+  if (name === 'custom') return Promise.reject(new Error('no data of your own is loaded: choose a folder, a zip or files under Data'));
+  if (!isImageSet(name)) {
+    p = Promise.resolve(toyDataset(name));
+    datasets.set(name, p);
+  } else {
     const info = DATASET_INFO[name];
     p = Promise.all([fetchBytes(info.images), fetchBytes(info.labels)]).then(([images, labels]) =>
       datasetFromIdx(info.label, images, labels, info.classNames),
@@ -88,26 +108,135 @@ function getDataset(name: DatasetName): Promise<Dataset> {
   return p;
 }
 
+/**
+ * Fetches a URL for your own data, reporting bytes as they arrive. A network or CORS failure says so in words
+ * (a browser gives no detail), and an HTTP error names its status.
+ */
+async function download(url: string, onProgress: (p: LoadProgress) => void): Promise<InputFile> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url, self.location.href);
+  } catch {
+    throw new Error(`"${url.slice(0, 80)}" is not a URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`${parsed.protocol} URLs are not supported (use http or https)`);
+  let res: Response;
+  try {
+    res = await fetch(parsed);
+  } catch {
+    throw new Error(`could not download ${parsed.href}: the server did not answer, or does not allow other sites to read it (CORS)`);
+  }
+  if (!res.ok) throw new Error(`could not download ${parsed.href}: HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length')) || 0;
+  const chunks: Uint8Array[] = [];
+  let done = 0;
+  const reader = res.body?.getReader();
+  if (reader) {
+    for (;;) {
+      const { value, done: end } = await reader.read();
+      if (end) break;
+      chunks.push(value);
+      done += value.length;
+      onProgress({ phase: 'downloading', done, total: Math.max(total, done) });
+    }
+  } else chunks.push(new Uint8Array(await res.arrayBuffer()));
+  const bytes = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    bytes.set(c, off);
+    off += c.length;
+  }
+  const path = decodeURIComponent(parsed.pathname.split('/').filter(Boolean).pop() ?? 'download');
+  return { path, bytes };
+}
+
+/** Builds your own dataset from files; on success it becomes "custom", on failure nothing changes. */
+async function buildCustom(files: InputFile[], options: CustomDataOptions, onProgress: (p: LoadProgress) => void, t0: number): Promise<CustomDataSummary> {
+  const ds = await datasetFromFiles(files, options, decodeImageBrowser, onProgress);
+  datasets.set('custom', Promise.resolve(ds));
+  return { name: ds.name, n: ds.n, h: ds.h, w: ds.w, c: ds.c, classNames: ds.classNames, unlabelled: !!ds.unlabelled, skipped: ds.skipped, ms: performance.now() - t0 };
+}
+
+/** Sets up the backend a config asks for (measured once per choice, then cached) and returns what was chosen. */
+async function useBackend(config: TrainConfig): Promise<BackendInfo> {
+  activeConfig = config;
+  let info = backendCache.get(config.backend);
+  if (info) await tf.setBackend(info.name);
+  else {
+    info = await chooseBackend(config.backend, env);
+    backendCache.set(config.backend, info);
+  }
+  currentBackend = info.name;
+  return info;
+}
+
+/** Takes over the run slot: any run in progress stops; the new one gets its own control. */
+function takeControl() {
+  control.stopped = true;
+  control.wake();
+  const my = { paused: false, stopped: false, wake: () => {} };
+  control = my;
+  return my;
+}
+
 function nextTick(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** The worker's API; the page's client is typed from it. */
 const api = {
-  /** Loads a shipped dataset and returns its held-out images (for hover previews). */
+  /** Loads a dataset (shipped, toy, or your own once loaded) and returns its held-out images (for hover previews). */
   async loadDataset(name: DatasetName): Promise<HeldOutImages> {
     const ds = await getDataset(name);
     const split = makeSplit(ds.n);
     const held = split.heldOut;
     const per = ds.h * ds.w * ds.c;
-    const images = new Uint8Array(held.length * per);
+    const images = new Uint8Array(ds.points ? 0 : held.length * per);
+    const points = ds.points ? new Float32Array(held.length * per) : null;
     const labels = new Int32Array(held.length);
     held.forEach((j, i) => {
-      images.set(ds.images.subarray(j * per, (j + 1) * per), i * per);
+      if (points) points.set(ds.points!.subarray(j * per, (j + 1) * per), i * per);
+      else images.set(ds.images.subarray(j * per, (j + 1) * per), i * per);
       labels[i] = ds.labels[j]!;
     });
-    const out: HeldOutImages = { dataset: name, images, labels, h: ds.h, w: ds.w, c: ds.c, classNames: ds.classNames, trainSize: split.train.length };
-    return Comlink.transfer(out, [images.buffer, labels.buffer]);
+    const out: HeldOutImages = {
+      dataset: name,
+      name: ds.name,
+      images,
+      points,
+      unlabelled: !!ds.unlabelled,
+      labels,
+      h: ds.h,
+      w: ds.w,
+      c: ds.c,
+      classNames: ds.classNames,
+      trainSize: split.train.length,
+    };
+    return Comlink.transfer(out, [images.buffer, labels.buffer, ...(points ? [points.buffer] : [])]);
+  },
+
+  /**
+   * Your own data from files the page hands over unread (a folder, a zip, images, IDX or CIFAR-10 batches):
+   * read, decoded and resized here, so the page never blocks. A bad file throws with a message and leaves the
+   * previous data (and any run) as they were.
+   */
+  async loadCustomFiles(entries: FileEntry[], options: CustomDataOptions, onProgress: (p: LoadProgress) => void): Promise<CustomDataSummary> {
+    const t0 = performance.now();
+    const files: InputFile[] = [];
+    for (const [i, e] of entries.entries()) {
+      files.push({ path: e.path, bytes: new Uint8Array(await e.file.arrayBuffer()) });
+      if (i % 50 === 0 || i === entries.length - 1) onProgress({ phase: 'reading', done: i + 1, total: entries.length });
+    }
+    return buildCustom(files, options, onProgress, t0);
+  },
+
+  /** Your own data from one or more URLs (the same formats as files), downloaded here. */
+  async loadCustomUrls(urls: string[], options: CustomDataOptions, onProgress: (p: LoadProgress) => void): Promise<CustomDataSummary> {
+    const t0 = performance.now();
+    if (urls.length === 0) throw new Error('give at least one URL');
+    const files: InputFile[] = [];
+    for (const url of urls) files.push(await download(url, onProgress));
+    return buildCustom(files, options, onProgress, t0);
   },
 
   /**
@@ -117,32 +246,22 @@ const api = {
   async start(config: TrainConfig, emit: (events: WorkerEvent[]) => void, options: { evaluate?: boolean } = {}): Promise<void> {
     const evaluate = (options.evaluate ?? true) && config.evalEvery > 0;
     const runId = ++runCounter;
-    control.stopped = true;
-    control.wake();
-    const my = { paused: false, stopped: false, wake: () => {} };
-    control = my;
+    const my = takeControl();
     let trainer: Trainer | null = null;
     try {
       emit([{ type: 'status', runId, status: 'starting' }]);
       const dataset = await getDataset(config.dataset);
-      activeConfig = config;
-      let info = backendCache.get(config.backend);
-      if (info) await tf.setBackend(info.name);
-      else {
-        info = await chooseBackend(config.backend, env);
-        backendCache.set(config.backend, info);
-      }
-      currentBackend = info.name;
+      const info = await useBackend(config);
       emit([{ type: 'backend', runId, info }]);
       trainer = new Trainer(config, dataset);
       const sendEval = async () => {
         if (!evaluate) return;
-        const { embeddings, dim, ...metrics } = await trainer!.evaluate();
+        const { embeddings, dim, sphere, ...metrics } = await trainer!.evaluate();
         const labels = trainer!.heldLabels.slice();
         emit(
           Comlink.transfer(
-            [{ type: 'eval', runId, eval: metrics, embeddings, dim, labels }],
-            [embeddings.buffer, labels.buffer],
+            [{ type: 'eval', runId, eval: metrics, embeddings, dim, labels, sphere }],
+            [embeddings.buffer, labels.buffer, ...(sphere ? [sphere.buffer] : [])],
           ),
         );
       };
@@ -182,6 +301,30 @@ const api = {
   },
 
   /**
+   * Trains one run to the end without streaming its steps and returns the final kNN accuracy and loss (a cell
+   * of the augmentation ablation). stop() or a new run ends it early: it then resolves with `stopped: true`.
+   */
+  async quickRun(config: TrainConfig): Promise<{ knnAcc: number; loss: number; ms: number; backend: string; stopped: boolean }> {
+    const my = takeControl();
+    const t0 = performance.now();
+    const dataset = await getDataset(config.dataset);
+    const info = await useBackend(config);
+    const trainer = new Trainer(config, dataset);
+    try {
+      let loss = Number.NaN;
+      while (!trainer.done && !my.stopped) {
+        loss = (await trainer.trainStep()).loss;
+        await nextTick();
+      }
+      if (my.stopped) return { knnAcc: Number.NaN, loss, ms: performance.now() - t0, backend: info.name, stopped: true };
+      const ev = await trainer.evaluate();
+      return { knnAcc: ev.knnAcc, loss, ms: performance.now() - t0, backend: info.name, stopped: false };
+    } finally {
+      trainer.dispose();
+    }
+  },
+
+  /**
    * The view-pair inspector: `count` training images picked by `seed` and their two views under this config's
    * augmentations, on the run's backend (the CPU backend before any run: a dozen small images need no more).
    */
@@ -192,6 +335,36 @@ const api = {
     if (tf.engine().backendName !== backend) await tf.setBackend(backend);
     const out = await viewPairs(ds, config, count, seed);
     return Comlink.transfer(out, [out.original.buffer, out.view1.buffer, out.view2.buffer, out.labels.buffer]);
+  },
+
+  /**
+   * For `npm run bench`: images per second of the augmentation pipeline for `config` on its backend, a batch of
+   * the given shape, results read back; and the time to fetch and parse a shipped dataset in a fresh cache.
+   */
+  async benchAugment(config: TrainConfig, shape: [number, number, number, number], iterations: number): Promise<{ imagesPerSec: number; backend: string }> {
+    const info = await useBackend(config);
+    const x = tf.randomUniform(shape, 0, 1) as tf.Tensor4D;
+    const ms: number[] = [];
+    try {
+      for (let i = 0; i < iterations + 2; i++) {
+        const t0 = performance.now();
+        const v = augmentBatch(x, augParams(config), i);
+        await v.data();
+        v.dispose();
+        if (i >= 2) ms.push(performance.now() - t0);
+      }
+    } finally {
+      x.dispose();
+    }
+    ms.sort((a, b) => a - b);
+    return { imagesPerSec: (shape[0] * 1000) / ms[Math.floor(ms.length / 2)]!, backend: info.name };
+  },
+
+  async benchLoad(name: DatasetName): Promise<number> {
+    datasets.delete(name);
+    const t0 = performance.now();
+    await getDataset(name);
+    return performance.now() - t0;
   },
 
   pause(): void {
