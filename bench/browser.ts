@@ -42,4 +42,19 @@ async function augBench(config: TrainConfig, shape: [number, number, number, num
   }
 }
 
-Object.assign(window, { runBench, augBench });
+/** Your own data: ms to read, decode and resize a set of image files in a warm worker (as the folder input would). */
+async function customLoadBench(files: { path: string; bytes: number[] }[], size: number): Promise<{ ms: number; n: number }> {
+  const worker = new Worker(new URL('../src/worker/train.worker.ts', import.meta.url), { type: 'module' });
+  const api = Comlink.wrap<TrainWorkerApi>(worker);
+  try {
+    await api.memory(); // the worker has started
+    const entries = files.map((f) => ({ path: f.path, file: new Blob([new Uint8Array(f.bytes)]) }));
+    const t0 = performance.now();
+    const summary = await api.loadCustomFiles(entries, { size, channels: 'auto' }, Comlink.proxy(() => {}));
+    return { ms: performance.now() - t0, n: summary.n };
+  } finally {
+    worker.terminate();
+  }
+}
+
+Object.assign(window, { runBench, augBench, customLoadBench });

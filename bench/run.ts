@@ -19,6 +19,7 @@ import { loadMnistFromDisk } from '../src/engine/nodeData';
 import { augmentBatch } from '../src/engine/augment';
 import { augParams, Trainer } from '../src/engine/trainer';
 import type { BenchResult } from './browser';
+import { makeJpeg, makePng } from '../src/test/pngFixtures';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QUICK = process.argv.includes('--quick');
@@ -165,6 +166,26 @@ async function main(): Promise<void> {
       chromeAug.push({ label, ...r });
     }
 
+    console.log('Chromium: loading 1,000 PNG and 1,000 JPEG files of your own…');
+    const ownLoad: { label: string; ms: number; n: number }[] = [];
+    for (const [label, make] of [
+      ['1,000 PNG 64×48 → 32×32, 10 class folders', makePng],
+      ['1,000 JPEG 64×48 → 32×32, 10 class folders', makeJpeg],
+    ] as const) {
+      const files = Array.from({ length: 1000 }, (_, i) => ({
+        path: `own/class${i % 10}/${i}.${make === makePng ? 'png' : 'jpg'}`,
+        bytes: Array.from(make(64, 48, (x, y) => [(x * 4 + i) % 256, (y * 5 + 3 * i) % 256, (i * 7) % 256, 255])),
+      }));
+      const page = await browser.newPage();
+      await page.goto(`${base}bench/browser.html`);
+      const r = (await page.evaluate(
+        (f) => (window as unknown as { customLoadBench(f: unknown, s: number): Promise<{ ms: number; n: number }> }).customLoadBench(f, 32),
+        files,
+      )) as { ms: number; n: number };
+      await page.close();
+      ownLoad.push({ label, ...r });
+    }
+
     console.log('App: page load → first loss point, long tasks during 30 s of training with the live map…');
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.addInitScript(() => {
@@ -205,6 +226,7 @@ async function main(): Promise<void> {
       console.log(`${a.label.padEnd(53)} ${a.imagesPerSec.toFixed(0).padStart(9)}   ${(chromeAug[i]?.imagesPerSec.toFixed(0) ?? 'n/a').padStart(13)}`);
     }
     console.log(`(a training step, 2 × 128 views augmented, takes ${rows[0]!.ms.toFixed(0)} ms in Node and ${chromeWasmMs.toFixed(0)} ms in Chromium on WASM)`);
+    for (const o of ownLoad) console.log(`your own data, ${o.label}: ${o.ms.toFixed(0)} ms in a warm worker (${((1000 * o.n) / o.ms).toFixed(0)} images/s)`);
     console.log(`load + parse MNIST (10,000 images): Node ${aug[0]!.imagesPerSec.toFixed(0)} ms (disk); Chromium worker ${chromeAug[0]?.loadMs.toFixed(0) ?? 'n/a'} ms (fetch from the preview server + gunzip + parse)`);
     console.log('\n== App (built, vite preview, WASM forced, default config) ==');
     console.log(`page load → first loss point: ${firstLossMs.toFixed(0)} ms`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { zipSync } from 'fflate';
 import { fakePngHeader, makeIdx, makePng } from '../src/test/pngFixtures';
-import { expect, runStatus, test, tracePoints } from './fixtures';
+import { expect, test, tracePoints, waitForDone } from './fixtures';
 
 /** A shape drawn at 20×20: a disc (class "disc") or a bar (class "bar"), moved around by `k`. */
 function shape(kind: 'disc' | 'bar', k: number): Uint8Array {
@@ -62,7 +62,7 @@ test('a folder of PNGs in class sub-folders trains, and the map shows the images
   // The link says the data were your own; opened elsewhere it explains they stayed in this browser.
   expect(await page.evaluate(() => location.hash)).toContain('dataset=custom');
   await page.getByTestId('run.start').click();
-  await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await waitForDone(page);
   // 60 images: 12 held out (a fifth), each drawn on the map.
   await expect.poll(async () => Number(await page.getByTestId('chart.tsne').getAttribute('data-points'))).toBe(12);
   const knn = (await tracePoints(page, 'chart.accuracy'))[1]!;
@@ -110,7 +110,7 @@ test('bad files show a message and leave the dataset and the loaded data as they
   await page.getByTestId('config.backend').selectOption('wasm');
   await setField(page, 'batchSize', '8');
   await page.getByTestId('run.start').click();
-  await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await waitForDone(page);
 });
 
 test.describe('loading from URLs', () => {
@@ -164,7 +164,7 @@ test('a 2-D toy set trains an MLP and draws the points and z/‖z‖ on the circ
   await expect(page.getByTestId('config.scaleJitter')).toBeVisible();
   await expect(page.getByTestId('config.cutoutProb')).toHaveCount(0);
   await page.getByTestId('run.start').click();
-  await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await waitForDone(page);
   await expect.poll(async () => Number(await page.getByTestId('chart.input').getAttribute('data-points'))).toBe(400);
   // The circle outline (129 points) plus the 400 held-out points on it.
   await expect.poll(async () => Number(await page.getByTestId('chart.sphere').getAttribute('data-points'))).toBe(529);

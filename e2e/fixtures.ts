@@ -29,3 +29,10 @@ export async function tracePoints(page: Page, testId: string): Promise<number[][
 export function runStatus(page: Page) {
   return page.getByTestId('status.run');
 }
+
+/** Waits for the run to end and fails with the status line's words (the error message) unless it is done. */
+export async function waitForDone(page: Page, timeout = 120_000): Promise<void> {
+  await expect(runStatus(page)).toHaveAttribute('data-status', /^(done|error|stopped)$/, { timeout });
+  const status = await runStatus(page).getAttribute('data-status');
+  expect(status, `the run ended with: ${await page.getByTestId('status').innerText().catch(() => '?')}`).toBe('done');
+}

@@ -592,15 +592,23 @@ async function imageDataset(
   let colour = options.channels === 'rgb';
   const step = Math.max(1, Math.floor(n / 50));
   onProgress?.({ phase: 'decoding', done: 0, total: n });
-  for (let k = 0; k < n; k++) {
-    const j = order[k]!;
-    const f = files[j]!;
-    const img = await decodeOne(f, decode);
-    if (!colour && options.channels === 'auto') colour = hasColour(img);
-    images.set(resizeToSquare(img.data, img.width, img.height, size, c0 as 1 | 3), k * per * c0);
-    labels[k] = sorted.labels[j]!;
-    if ((k + 1) % step === 0 || k === n - 1) {
-      onProgress?.({ phase: 'decoding', done: k + 1, total: n });
+  // A few decodes in flight at once: the browser decodes off the worker's thread, so waiting on one at a time
+  // would leave it idle. Results are placed in order, so the set does not depend on timing.
+  const WINDOW = 8;
+  let reported = 0;
+  for (let k0 = 0; k0 < n; k0 += WINDOW) {
+    const ks = Array.from({ length: Math.min(WINDOW, n - k0) }, (_, i) => k0 + i);
+    const decoded = await Promise.all(ks.map((k) => decodeOne(files[order[k]!]!, decode)));
+    ks.forEach((k, i) => {
+      const img = decoded[i]!;
+      if (!colour && options.channels === 'auto') colour = hasColour(img);
+      images.set(resizeToSquare(img.data, img.width, img.height, size, c0 as 1 | 3), k * per * c0);
+      labels[k] = sorted.labels[order[k]!]!;
+    });
+    const done = k0 + ks.length;
+    if (done - reported >= step || done === n) {
+      reported = done;
+      onProgress?.({ phase: 'decoding', done, total: n });
       await breathe();
     }
   }

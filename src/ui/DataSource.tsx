@@ -45,11 +45,14 @@ export function DataSource() {
   const [channels, setChannels] = useState<CustomDataOptions['channels']>('auto');
   const [urls, setUrls] = useState('');
   const [over, setOver] = useState(false);
+  const [open, setOpen] = useState(false);
   const options: CustomDataOptions = { size, channels };
   const { progress, summary, error, busy } = custom;
+  // The panel is a form already: this is a plain input and button, not a nested form.
+  const loadUrls = () => void loadCustomUrls(urls.split(/\s+/).filter(Boolean), options);
   const pct = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : null;
   return (
-    <details className="data-source" data-testid="data.source" open={busy || !!error || undefined}>
+    <details className="data-source" data-testid="data.source" open={open || busy || !!error} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Your own data…</summary>
       <div
         className={`drop-zone${over ? ' drop-over' : ''}`}
@@ -114,25 +117,26 @@ export function DataSource() {
           <option value="rgb">colour (RGB)</option>
         </select>
       </div>
-      <form
-        className="url-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void loadCustomUrls(urls.split(/\s+/).filter(Boolean), options);
-        }}
-      >
+      <div className="url-form">
         <input
-          type="url"
+          type="text"
+          inputMode="url"
           data-testid="data.url"
           placeholder="https://… (several: separate with spaces)"
           value={urls}
           onChange={(e) => setUrls(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && urls.trim() && !busy) {
+              e.preventDefault();
+              loadUrls();
+            }
+          }}
           aria-label="URLs of your data"
         />
-        <button type="submit" data-testid="data.urlLoad" disabled={busy || !urls.trim()}>
+        <button type="button" data-testid="data.urlLoad" disabled={busy || !urls.trim()} onClick={loadUrls}>
           Load
         </button>
-      </form>
+      </div>
       {busy && (
         <p className="hint" data-testid="data.progress" role="status">
           {progress ? `${progress.phase} ${progress.done.toLocaleString()} / ${progress.total.toLocaleString()}` : 'starting…'}{' '}

@@ -170,6 +170,18 @@ async function useBackend(config: TrainConfig): Promise<BackendInfo> {
   return info;
 }
 
+/**
+ * Sections that choose or switch the backend and build tensors on it run one at a time: without this, a
+ * preview arriving while a run sets up its backend could switch to another backend in between, and the run's
+ * tensors would meet kernels of the wrong backend.
+ */
+let backendQueue: Promise<unknown> = Promise.resolve();
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const next = backendQueue.then(fn, fn);
+  backendQueue = next.catch(() => undefined);
+  return next;
+}
+
 /** Takes over the run slot: any run in progress stops; the new one gets its own control. */
 function takeControl() {
   control.stopped = true;
@@ -223,9 +235,12 @@ const api = {
   async loadCustomFiles(entries: FileEntry[], options: CustomDataOptions, onProgress: (p: LoadProgress) => void): Promise<CustomDataSummary> {
     const t0 = performance.now();
     const files: InputFile[] = [];
-    for (const [i, e] of entries.entries()) {
-      files.push({ path: e.path, bytes: new Uint8Array(await e.file.arrayBuffer()) });
-      if (i % 50 === 0 || i === entries.length - 1) onProgress({ phase: 'reading', done: i + 1, total: entries.length });
+    // Read in groups: one await per file would take a round trip each.
+    for (let i = 0; i < entries.length; i += 64) {
+      const group = entries.slice(i, i + 64);
+      const bytes = await Promise.all(group.map((e) => e.file.arrayBuffer()));
+      group.forEach((e, k) => files.push({ path: e.path, bytes: new Uint8Array(bytes[k]!) }));
+      onProgress({ phase: 'reading', done: i + group.length, total: entries.length });
     }
     return buildCustom(files, options, onProgress, t0);
   },
@@ -251,9 +266,12 @@ const api = {
     try {
       emit([{ type: 'status', runId, status: 'starting' }]);
       const dataset = await getDataset(config.dataset);
-      const info = await useBackend(config);
+      const { info, built } = await exclusive(async () => {
+        const info = await useBackend(config);
+        return { info, built: new Trainer(config, dataset) };
+      });
+      trainer = built;
       emit([{ type: 'backend', runId, info }]);
-      trainer = new Trainer(config, dataset);
       const sendEval = async () => {
         if (!evaluate) return;
         const { embeddings, dim, sphere, ...metrics } = await trainer!.evaluate();
@@ -308,8 +326,10 @@ const api = {
     const my = takeControl();
     const t0 = performance.now();
     const dataset = await getDataset(config.dataset);
-    const info = await useBackend(config);
-    const trainer = new Trainer(config, dataset);
+    const { info, trainer } = await exclusive(async () => {
+      const info = await useBackend(config);
+      return { info, trainer: new Trainer(config, dataset) };
+    });
     try {
       let loss = Number.NaN;
       while (!trainer.done && !my.stopped) {
@@ -330,10 +350,12 @@ const api = {
    */
   async previewViews(config: TrainConfig, count: number, seed: number): Promise<ViewPairs> {
     const ds = await getDataset(config.dataset);
-    // engine().backendName reads the current backend without initialising one (tf.getBackend() would).
-    const backend = currentBackend ?? 'cpu';
-    if (tf.engine().backendName !== backend) await tf.setBackend(backend);
-    const out = await viewPairs(ds, config, count, seed);
+    const out = await exclusive(async () => {
+      // engine().backendName reads the current backend without initialising one (tf.getBackend() would).
+      const backend = currentBackend ?? 'cpu';
+      if (tf.engine().backendName !== backend) await tf.setBackend(backend);
+      return viewPairs(ds, config, count, seed);
+    });
     return Comlink.transfer(out, [out.original.buffer, out.view1.buffer, out.view2.buffer, out.labels.buffer]);
   },
 
@@ -342,7 +364,7 @@ const api = {
    * the given shape, results read back; and the time to fetch and parse a shipped dataset in a fresh cache.
    */
   async benchAugment(config: TrainConfig, shape: [number, number, number, number], iterations: number): Promise<{ imagesPerSec: number; backend: string }> {
-    const info = await useBackend(config);
+    const info = await exclusive(() => useBackend(config));
     const x = tf.randomUniform(shape, 0, 1) as tf.Tensor4D;
     const ms: number[] = [];
     try {
