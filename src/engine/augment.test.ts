@@ -176,3 +176,32 @@ describe('flip, colour jitter, grayscale and cutout', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('crop scale range and probabilities of rotation and noise', () => {
+  it('the crop area stays within [cropScaleMin, cropScaleMax]', () => {
+    const m = drawTransforms(300, 28, 28, { ...NONE, cropScaleMin: 0.2, cropScaleMax: 0.4 }, 4);
+    for (let i = 0; i < 300; i++) {
+      const area = m[i * 8]! * m[i * 8 + 4]!;
+      expect(area).toBeGreaterThanOrEqual(0.2 - 1e-6);
+      expect(area).toBeLessThanOrEqual(0.4 + 1e-6);
+    }
+  });
+
+  it('rotation applies to about rotationProb of the images, and 1 keeps the old random stream', () => {
+    const angle = (m: Float32Array, i: number) => Math.atan2(m[i * 8 + 3]!, m[i * 8]!);
+    const some = drawTransforms(1000, 28, 28, { ...NONE, rotationDeg: 30, rotationProb: 0.3 }, 8);
+    const rotated = Array.from({ length: 1000 }, (_, i) => angle(some, i)).filter((a) => Math.abs(a) > 1e-9).length;
+    expect(rotated / 1000).toBeGreaterThan(0.25);
+    expect(rotated / 1000).toBeLessThan(0.35);
+    expect(drawTransforms(20, 28, 28, { ...NONE, rotationDeg: 30, rotationProb: 1 }, 8)).toEqual(drawTransforms(20, 28, 28, { ...NONE, rotationDeg: 30 }, 8));
+  });
+
+  it('noise reaches about noiseProb of the images; the others are untouched', () => {
+    const x = tf.fill([400, 4, 4, 1], 0.5) as tf.Tensor4D;
+    const v = augmentBatch(x, { ...NONE, noiseStd: 0.1, noiseProb: 0.25 }, 5);
+    const changed = (tf.max(tf.abs(tf.sub(v, x)), [1, 2, 3]).arraySync() as number[]).filter((d) => d > 0).length;
+    expect(changed / 400).toBeGreaterThan(0.18);
+    expect(changed / 400).toBeLessThan(0.32);
+    tf.dispose([x, v]);
+  });
+});

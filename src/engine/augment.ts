@@ -11,14 +11,20 @@ import { mulberry32 } from './rng';
 export interface AugParams {
   /** Smallest fraction of the image area a crop keeps (torchvision RandomResizedCrop's scale[0]). */
   cropScaleMin: number;
+  /** Largest fraction (scale[1]); 1 when not given. */
+  cropScaleMax?: number;
   /** Aspect-ratio range of the crop; torchvision's default is [3/4, 4/3]. */
   aspectMin?: number;
   aspectMax?: number;
   rotationDeg: number;
+  /** Probability that an image is rotated (by an angle from [−rotationDeg, rotationDeg]); 1 when not given. */
+  rotationProb?: number;
   contrast: number;
   blurProb: number;
   blurSigma: number;
   noiseStd: number;
+  /** Probability that an image gets Gaussian noise; 1 when not given. */
+  noiseProb?: number;
   /** Probability of a horizontal flip. */
   flipProb?: number;
   /** Probability that colour jitter (brightness, contrast, saturation, hue) is applied to an image; 1 = always. */
@@ -97,7 +103,8 @@ export function drawTransforms(n: number, h: number, w: number, p: AugParams, se
   const ocx = (w - 1) / 2;
   const ocy = (h - 1) / 2;
   for (let i = 0; i < n; i++) {
-    const scale = p.cropScaleMin + (1 - p.cropScaleMin) * rand();
+    const scaleMax = Math.max(p.cropScaleMin, p.cropScaleMax ?? 1);
+    const scale = p.cropScaleMin + (scaleMax - p.cropScaleMin) * rand();
     // A scale of 1 means no crop: the whole image, without the aspect-ratio jitter a crop brings.
     const aspect = p.cropScaleMin >= 1 ? (rand(), 1) : Math.exp(logAMin + (logAMax - logAMin) * rand());
     // Crop size as a fraction of the side; capped at the whole image.
@@ -106,7 +113,10 @@ export function drawTransforms(n: number, h: number, w: number, p: AugParams, se
     // Crop centre, uniform over the positions that keep the crop inside the image.
     const cx = cw / 2 + (1 - cw) * rand();
     const cy = ch / 2 + (1 - ch) * rand();
-    const theta = ((2 * rand() - 1) * p.rotationDeg * Math.PI) / 180;
+    let theta = ((2 * rand() - 1) * p.rotationDeg * Math.PI) / 180;
+    // The gate is drawn only when it can say no, so configs without it keep their random stream.
+    const rotationProb = p.rotationProb ?? 1;
+    if (rotationProb < 1 && rand() >= rotationProb) theta = 0;
     const cos = Math.cos(theta);
     const sin = Math.sin(theta);
     // Output pixel (x, y) ↦ input (x', y') = C + R(θ)·diag(cw, ch)·((x, y) − o): tf.image.transform's
@@ -145,7 +155,7 @@ export function augmentBatch(x: tf.Tensor4D, p: AugParams, seed: number): tf.Ten
     const [n, h, w, c] = x.shape;
     const rand = mulberry32(seed ^ 0x9e3779b9);
     let v: tf.Tensor = x;
-    const identityGeometry = p.cropScaleMin >= 1 && p.rotationDeg === 0;
+    const identityGeometry = p.cropScaleMin >= 1 && (p.rotationDeg === 0 || p.rotationProb === 0);
     if (!identityGeometry) {
       const t = tf.tensor2d(drawTransforms(n, h, w, p, seed), [n, 8]);
       v = tf.image.transform(v as tf.Tensor4D, t, 'bilinear', 'constant', 0) as tf.Tensor4D;
@@ -193,8 +203,11 @@ export function augmentBatch(x: tf.Tensor4D, p: AugParams, seed: number): tf.Ten
         v = tf.add(v, tf.mul(m, tf.sub(blurred, v)));
       }
     }
-    if (p.noiseStd > 0) {
-      v = tf.add(v, tf.randomNormal(v.shape, 0, p.noiseStd, 'float32', seed % 2147483647));
+    const noiseProb = p.noiseProb ?? 1;
+    if (p.noiseStd > 0 && noiseProb > 0) {
+      let noise: tf.Tensor = tf.randomNormal(v.shape, 0, p.noiseStd, 'float32', seed % 2147483647);
+      if (noiseProb < 1) noise = tf.mul(noise, perImage(() => (rand() < noiseProb ? 1 : 0)));
+      v = tf.add(v, noise);
     }
     v = tf.clipByValue(v, 0, 1);
     const cutoutProb = p.cutoutProb ?? 0;

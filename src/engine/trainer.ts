@@ -59,11 +59,14 @@ export class BatchSampler {
 export function augParams(c: TrainConfig): AugParams {
   return {
     cropScaleMin: c.cropScaleMin,
+    cropScaleMax: c.cropScaleMax,
     rotationDeg: c.rotationDeg,
+    rotationProb: c.rotationProb,
     contrast: c.contrast,
     blurProb: c.blurProb,
     blurSigma: c.blurSigma,
     noiseStd: c.noiseStd,
+    noiseProb: c.noiseProb,
     flipProb: c.flipProb,
     jitterProb: c.jitterProb,
     brightness: c.brightness,

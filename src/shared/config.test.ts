@@ -97,3 +97,13 @@ describe('methods in the config', () => {
     expect(validateConfig({ evalEvery: 0 }).ok).toBe(true);
   });
 });
+
+describe('crop scale range', () => {
+  it('max below min is refused in a config file and corrected in a link', () => {
+    const r = validateConfig({ cropScaleMin: 0.6, cropScaleMax: 0.4 });
+    expect(r.ok ? [] : r.errors).toEqual(['crop scale (max) (0.4) must be at least crop scale (min) (0.6)']);
+    const h = configFromHash('cropScaleMin=0.6&cropScaleMax=0.4');
+    expect(h.config).toMatchObject({ cropScaleMin: 0.6, cropScaleMax: 1 });
+    expect(h.errors).toEqual(['ignored crop scale (max): it must be at least crop scale (min) (0.6)']);
+  });
+});

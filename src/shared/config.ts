@@ -68,10 +68,15 @@ export interface TrainConfig {
   weightDecay: number;
   warmupSteps: number;
   steps: number;
-  /** Random resized crop: smallest kept fraction of the image area (1 = no crop). */
+  /** Random resized crop: the kept fraction of the image area is drawn from [min, max] (min = 1: no crop). */
   cropScaleMin: number;
+  cropScaleMax: number;
   rotationDeg: number;
+  /** Probability that an image is rotated. */
+  rotationProb: number;
   noiseStd: number;
+  /** Probability that an image gets Gaussian noise. */
+  noiseProb: number;
   blurProb: number;
   blurSigma: number;
   /** Contrast jitter strength: factor drawn from [1 − s, 1 + s]. */
@@ -103,7 +108,9 @@ export interface TrainConfig {
 export const AUGMENTATION_KEYS = [
   'augment',
   'cropScaleMin',
+  'cropScaleMax',
   'rotationDeg',
+  'rotationProb',
   'flipProb',
   'jitterProb',
   'brightness',
@@ -114,6 +121,7 @@ export const AUGMENTATION_KEYS = [
   'blurProb',
   'blurSigma',
   'noiseStd',
+  'noiseProb',
   'cutoutProb',
   'cutoutSize',
 ] as const satisfies readonly (keyof TrainConfig)[];
@@ -156,8 +164,11 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   warmupSteps: 10,
   steps: 300,
   cropScaleMin: 0.5,
+  cropScaleMax: 1,
   rotationDeg: 15,
+  rotationProb: 1,
   noiseStd: 0.1,
+  noiseProb: 1,
   blurProb: 0.3,
   blurSigma: 1,
   contrast: 0.4,
@@ -277,8 +288,11 @@ export const NUMBER_SPECS: Readonly<Record<NumberKey, NumberSpec>> = {
   warmupSteps: { min: 0, max: 100000, integer: true, label: 'warm-up steps' },
   steps: { min: 1, max: 1000000, integer: true, label: 'steps' },
   cropScaleMin: { min: 0.05, max: 1, integer: false, label: 'crop scale (min)' },
+  cropScaleMax: { min: 0.05, max: 1, integer: false, label: 'crop scale (max)' },
   rotationDeg: { min: 0, max: 180, integer: false, label: 'rotation (degrees)' },
+  rotationProb: { min: 0, max: 1, integer: false, label: 'rotation probability' },
   noiseStd: { min: 0, max: 1, integer: false, label: 'noise std' },
+  noiseProb: { min: 0, max: 1, integer: false, label: 'noise probability' },
   blurProb: { min: 0, max: 1, integer: false, label: 'blur probability' },
   blurSigma: { min: 0.1, max: 3, integer: false, label: 'blur σ' },
   contrast: { min: 0, max: 0.9, integer: false, label: 'contrast jitter' },
@@ -394,6 +408,9 @@ export function crossFieldErrors(c: TrainConfig): string[] {
         : `the ${c.dataset} set is images: it needs the cnn-small encoder (got ${c.encoder})`,
     );
   }
+  if (c.cropScaleMax < c.cropScaleMin) {
+    errors.push(`crop scale (max) (${c.cropScaleMax}) must be at least crop scale (min) (${c.cropScaleMin})`);
+  }
   if (c.warmupSteps >= c.steps && c.warmupSteps > 0) {
     errors.push(`warm-up steps (${c.warmupSteps}) must be fewer than steps (${c.steps})`);
   }
@@ -440,6 +457,10 @@ export function configFromHash(hash: string): { config: TrainConfig; errors: str
   if (config.encoder !== encoderFor(config.dataset)) {
     errors.push(`ignored encoder: ${crossFieldErrors(config)[0]}`);
     config.encoder = encoderFor(config.dataset);
+  }
+  if (config.cropScaleMax < config.cropScaleMin) {
+    errors.push(`ignored crop scale (max): it must be at least crop scale (min) (${config.cropScaleMin})`);
+    config.cropScaleMax = 1;
   }
   for (const e of crossFieldErrors(config)) {
     errors.push(`ignored warm-up steps: ${e}`);

@@ -152,7 +152,8 @@ export function DataSource() {
         <p className="hint" data-testid="data.summary">
           <strong>{summary.name}</strong>: {summary.n.toLocaleString()} images, {summary.h}×{summary.w}×{summary.c},{' '}
           {summary.unlabelled ? 'no labels (kNN accuracy is not defined)' : `${summary.classNames.length} classes (${summary.classNames.slice(0, 6).join(', ')}${summary.classNames.length > 6 ? ', …' : ''})`}
-          , loaded in {(summary.ms / 1000).toFixed(1)} s{summary.skipped.length > 0 && `; skipped ${summary.skipped.join(', ')}`}. It stays in
+          , loaded in {(summary.ms / 1000).toFixed(1)} s{summary.skipped.length > 0 &&
+            `; skipped ${summary.skipped.length} file${summary.skipped.length > 1 ? 's' : ''} that ${summary.skipped.length > 1 ? 'are' : 'is'} not data (${summary.skipped.slice(0, 4).join(', ')}${summary.skipped.length > 4 ? ', …' : ''})`}. It stays in
           this browser: links do not carry it.
         </p>
       )}
