@@ -192,4 +192,6 @@ test('the augmentation ablation fills its matrix run by run', async ({ page }) =
       else expect(v).toBeNull();
     }),
   );
+  // Drawn, not only in the data: one label per filled cell (the chart once kept its first frame).
+  await expect(page.getByTestId('chart.ablation').locator('.heatmap-label text')).toHaveCount(6);
 });

@@ -86,6 +86,8 @@ export function AblationPanel() {
         <Plot
           testId="chart.ablation"
           height={360}
+          // A new datarevision per finished run: Plotly.react otherwise keeps the heatmap's first rendering.
+          revision={ablation.done}
           data={data}
           layout={{
             title: { text: `kNN accuracy after ${ablation.steps} steps on ${ablation.dataset}: row = 1st, column = 2nd augmentation` },
