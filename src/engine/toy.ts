@@ -76,7 +76,7 @@ export function blobs(n: number, std: number, rand: () => number): RawToy {
   return { xy, labels, classNames: ['blob 1', 'blob 2', 'blob 3', 'blob 4'] };
 }
 
-/** Three interleaved Archimedean spiral arms: radius r ∈ [0.1, 1], angle 4πr + 2πk/3 for arm k, then noise. */
+/** Three interleaved Archimedean spiral arms: radius r ∈ [0.1, 1], angle 3πr + 2πk/3 for arm k, then noise. */
 export function spirals(n: number, noise: number, rand: () => number): RawToy {
   const arms = 3;
   const xy = new Float64Array(2 * n);
@@ -86,7 +86,7 @@ export function spirals(n: number, noise: number, rand: () => number): RawToy {
     const k = i % arms;
     const j = Math.floor(i / arms);
     const r = 0.1 + (0.9 * j) / Math.max(1, per - 1);
-    const a = 4 * Math.PI * r + (2 * Math.PI * k) / arms;
+    const a = 3 * Math.PI * r + (2 * Math.PI * k) / arms;
     labels[i] = k;
     xy.set([r * Math.cos(a), r * Math.sin(a)], 2 * i);
   }
@@ -127,7 +127,7 @@ export function standardise(xy: Float64Array): Float32Array {
 export function toyDataset(name: ToySet, n = TOY_SIZE): Dataset {
   const rand = mulberry32(TOY_SEED + TOY_SETS.indexOf(name));
   const raw =
-    name === 'moons' ? moons(n, 0.08, rand) : name === 'circles' ? circles(n, 0.5, 0.06, rand) : name === 'blobs' ? blobs(n, 0.6, rand) : spirals(n, 0.03, rand);
+    name === 'moons' ? moons(n, 0.08, rand) : name === 'circles' ? circles(n, 0.5, 0.06, rand) : name === 'blobs' ? blobs(n, 0.6, rand) : spirals(n, 0.02, rand);
   const xy = standardise(raw.xy);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
