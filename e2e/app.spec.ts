@@ -55,6 +55,14 @@ test('WASM: the loss falls, kNN accuracy rises above its step-0 value, the map r
   const knn = (await tracePoints(page, 'chart.accuracy'))[1]!;
   expect(knn.length).toBe(4); // steps 0, 40, 80, 120
   expect(knn[knn.length - 1]!).toBeGreaterThan(knn[0]!);
+  // Linear probes on h and z and the few-shot probes, one point per evaluation, as accuracies.
+  const [, , knnZ, probeH, probeZ, probe10, probe1] = await tracePoints(page, 'chart.accuracy');
+  for (const series of [knnZ, probeH, probeZ, probe10, probe1]) {
+    expect(series!.length).toBe(4);
+    for (const v of series!) expect(v).toBeGreaterThan(0.1);
+  }
+  // Each evaluation is a point in the alignment–uniformity plane.
+  await expect.poll(async () => Number(await page.getByTestId('chart.alignUniform').getAttribute('data-points'))).toBe(4);
 
   // The collapse meter: a std point per step, an effective rank per evaluation, and a verdict that reads them.
   const [zStd, , effRank] = await tracePoints(page, 'chart.collapse');

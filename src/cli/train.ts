@@ -88,7 +88,15 @@ async function main(): Promise<void> {
   const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const evalFields = async () => {
     const e = await trainer.evaluate();
-    return { knnAcc: round(e.knnAcc), zStd: round(e.zStd), effRank: round(e.effRank) };
+    return {
+      knnAcc: round(e.knnAcc),
+      knnAccZ: round(e.knnAccZ),
+      ...(config.probes ? { probeH: round(e.probeH), probeZ: round(e.probeZ), probeH1: round(e.probeH1), probeH10: round(e.probeH10) } : {}),
+      align: round(e.align),
+      uniform: round(e.uniform),
+      zStd: round(e.zStd),
+      effRank: round(e.effRank),
+    };
   };
   print({ step: 0, dataset: config.dataset, ...(dataset ? { name: dataset.name, n: dataset.n } : {}), method: config.method, backend, ...(config.evalEvery > 0 ? await evalFields() : {}) });
   while (!trainer.done) {

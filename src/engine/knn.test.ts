@@ -50,4 +50,23 @@ describe('weighted kNN', () => {
     const acc = await knnAccuracy(bank, shuffled.slice(0, 300), query, shuffled.slice(300), o);
     expect(acc).toBeLessThan(0.45);
   });
+
+  it('euclidean kNN ranks by distance (length matters) and votes one each', async () => {
+    // By cosine, the query (10, 1) is nearest the +x points; by distance it is nearest the far point (9, 3).
+    const bank = tf.tensor2d([
+      [1, 0],
+      [2, 0],
+      [9, 3],
+      [0, 1],
+    ]);
+    const labels = Int32Array.from([0, 0, 1, 1]);
+    const q = tf.tensor2d([[10, 1]]);
+    expect((await knnPredict(bank, labels, q, { k: 1, temperature: 0.07, numClasses: 2 }))[0]).toBe(0);
+    expect((await knnPredict(bank, labels, q, { k: 1, temperature: 0.07, numClasses: 2, metric: 'euclidean' }))[0]).toBe(1);
+    // Two votes beat one, whatever the distances.
+    const near = tf.tensor2d([[3, 0]]);
+    expect((await knnPredict(bank, labels, near, { k: 3, temperature: 0.07, numClasses: 2, metric: 'euclidean' }))[0]).toBe(0);
+    tf.dispose([bank, q, near]);
+  });
 });
+

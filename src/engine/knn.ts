@@ -11,6 +11,8 @@ export interface KnnOptions {
   /** Vote temperature; 0.07 as in Wu et al. and DINO. */
   temperature: number;
   numClasses: number;
+  /** 'cosine' (default): votes weighted by exp(s / T); 'euclidean': the k nearest by distance, one vote each. */
+  metric?: 'cosine' | 'euclidean';
 }
 
 /** Predicted class per query; returns a plain array. */
@@ -22,10 +24,15 @@ export async function knnPredict(
 ): Promise<Int32Array> {
   const k = Math.min(o.k, bank.shape[0]);
   const scores = tf.tidy(() => {
-    const sim = tf.matMul(l2Normalize(query), l2Normalize(bank), false, true);
+    const euclidean = o.metric === 'euclidean';
+    // Euclidean: −‖q − b‖² = 2q·b − ‖b‖² − ‖q‖², and ‖q‖² does not change the ranking of a query's row.
+    const sim = euclidean
+      ? tf.sub(tf.mul(2, tf.matMul(query, bank, false, true)), tf.sum(tf.square(bank), 1))
+      : tf.matMul(l2Normalize(query), l2Normalize(bank), false, true);
     const { values, indices } = tf.topk(sim, k);
     const labels = tf.gather(tf.tensor1d(bankLabels, 'int32'), indices);
-    const votes = tf.mul(tf.oneHot(labels, o.numClasses), tf.expandDims(tf.exp(tf.div(values, o.temperature)), 2));
+    const weights = euclidean ? tf.onesLike(values) : tf.exp(tf.div(values, o.temperature));
+    const votes = tf.mul(tf.oneHot(labels, o.numClasses), tf.expandDims(weights, 2));
     return tf.argMax(tf.sum(votes, 1), 1);
   });
   const pred = (await scores.data()) as Int32Array;

@@ -52,7 +52,7 @@ function heNormal(shape: number[], fanIn: number, rand: () => number, name: stri
   const std = Math.sqrt(2 / fanIn);
   const v = new Float32Array(size);
   for (let i = 0; i < size; i++) v[i] = gaussian(rand) * std;
-  return tf.variable(tf.tensor(v, shape), trainable, name);
+  return tf.tidy(() => tf.variable(tf.tensor(v, shape), trainable, name));
 }
 
 let modelCounter = 0;
@@ -70,10 +70,10 @@ function standardise(x: tf.Tensor2D, ref: tf.Tensor2D): tf.Tensor2D {
 function mlp(inDim: number, hidden: number, outDim: number, bn: boolean, outBN: boolean, rand: () => number, name: string, trainable: boolean) {
   const W1 = heNormal([inDim, hidden], inDim, rand, `${name}/w1`, trainable);
   const W2 = heNormal([hidden, outDim], hidden, rand, `${name}/w2`, trainable);
-  const b1 = bn ? null : tf.variable(tf.zeros([hidden]), trainable, `${name}/b1`);
-  const gamma = bn ? tf.variable(tf.ones([hidden]), trainable, `${name}/gamma`) : null;
-  const beta = bn ? tf.variable(tf.zeros([hidden]), trainable, `${name}/beta`) : null;
-  const b2 = tf.variable(tf.zeros([outDim]), trainable, `${name}/b2`);
+  const b1 = bn ? null : tf.tidy(() => tf.variable(tf.zeros([hidden]), trainable, `${name}/b1`));
+  const gamma = bn ? tf.tidy(() => tf.variable(tf.ones([hidden]), trainable, `${name}/gamma`)) : null;
+  const beta = bn ? tf.tidy(() => tf.variable(tf.zeros([hidden]), trainable, `${name}/beta`)) : null;
+  const b2 = tf.tidy(() => tf.variable(tf.zeros([outDim]), trainable, `${name}/b2`));
   const variables = [W1, ...(b1 ? [b1] : []), ...(gamma && beta ? [gamma, beta] : []), W2, b2];
   const hiddenPre = (x: tf.Tensor2D, statsFrom?: tf.Tensor2D): tf.Tensor2D => {
     const a = tf.matMul(x, W1);
@@ -110,7 +110,7 @@ function cnnEncoder(c: number, w: number, rand: () => number, id: string, traina
   ].map((l, i) => ({
     ...l,
     W: heNormal([3, 3, l.cin, l.cout], 9 * l.cin, rand, `${id}/conv${i}/w`, trainable),
-    b: tf.variable(tf.zeros([l.cout]), trainable, `${id}/conv${i}/b`),
+    b: tf.tidy(() => tf.variable(tf.zeros([l.cout]), trainable, `${id}/conv${i}/b`)),
   }));
   return {
     variables: convs.flatMap((l) => [l.W, l.b]),
@@ -129,7 +129,7 @@ function mlpEncoder(inDim: number, w: number, rand: () => number, id: string, tr
     [4 * w, 4 * w],
   ].map(([i, o], k) => ({
     W: heNormal([i!, o!], i!, rand, `${id}/fc${k}/w`, trainable),
-    b: tf.variable(tf.zeros([o!]), trainable, `${id}/fc${k}/b`),
+    b: tf.tidy(() => tf.variable(tf.zeros([o!]), trainable, `${id}/fc${k}/b`)),
   }));
   return {
     variables: layers.flatMap((l) => [l.W, l.b]),

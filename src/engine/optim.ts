@@ -26,8 +26,8 @@ export function createOptimizer(variables: tf.Variable[], o: OptimizerOptions): 
   for (const v of variables) {
     slots.set(v.name, {
       v,
-      m: tf.variable(tf.zerosLike(v), false),
-      s: o.kind === 'adam' ? tf.variable(tf.zerosLike(v), false) : null,
+      m: tf.tidy(() => tf.variable(tf.zerosLike(v), false)),
+      s: o.kind === 'adam' ? tf.tidy(() => tf.variable(tf.zerosLike(v), false)) : null,
     });
   }
   const b1 = o.beta1 ?? 0.9;

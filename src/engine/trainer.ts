@@ -10,6 +10,7 @@ import { augmentPoints } from './toy';
 import { collapseMeter, normalizedStd } from './collapse';
 import { gatherImages, makeSplit, type Dataset, type Split } from './data';
 import { knnAccuracy } from './knn';
+import { alignment, fewShotIndices, linearProbe, uniformity } from './probe';
 import { createModel, emaUpdate, type Model } from './model';
 import { needsTarget, newKeys, objective, targets } from './objectives';
 import { createOptimizer, type Optimizer } from './optim';
@@ -17,8 +18,7 @@ import { KeyQueue } from './queue';
 import { mixSeed, mulberry32, shuffleInPlace } from './rng';
 import { emaRateAt, lrAt } from './schedule';
 
-/** kNN settings of the live readout (issue: k = 20, cosine, on h). */
-export const KNN_K = 20;
+/** Vote temperature of the cosine kNN readout (Wu et al. 2018; DINO). */
 export const KNN_T = 0.07;
 
 /** Raised when a step's loss is not finite; carries the step so the UI can name it. */
@@ -242,14 +242,39 @@ export class Trainer {
    * projections z (batch norm in the head uses the bank's statistics), and the held-out embeddings h.
    */
   async evaluate(): Promise<EvalMetrics & { embeddings: Float32Array; dim: number; sphere: Float32Array | null }> {
+    const c = this.config;
     const bank = this.embed(this.bankX);
     const held = this.embed(this.heldX);
     const z = this.model.project(held, bank);
+    const bankZ = this.model.project(bank, bank);
+    // Two augmented views of the held-out images, the same at every evaluation (a fixed seed), for L_align.
+    const [a1, a2] = tf.tidy(() => {
+      const [v1, v2] = this.views(this.heldX, -1);
+      return [this.model.project(this.embed(v1), bank), this.model.project(this.embed(v2), bank)];
+    });
     try {
-      // Without labels there is nothing to classify: the kNN readout is NaN (the page shows "n/a").
-      const knnAcc = this.dataset.unlabelled
-        ? Number.NaN
-        : await knnAccuracy(bank, this.bankLabels, held, this.heldLabels, { k: KNN_K, temperature: KNN_T, numClasses: this.dataset.numClasses });
+      const labelled = !this.dataset.unlabelled;
+      const numClasses = this.dataset.numClasses;
+      const knn = (b: tf.Tensor2D, q: tf.Tensor2D) =>
+        labelled ? knnAccuracy(b, this.bankLabels, q, this.heldLabels, { k: c.knnK, temperature: KNN_T, numClasses, metric: c.knnMetric }) : Number.NaN;
+      // Without labels there is nothing to classify: the readouts are NaN (the page shows "n/a").
+      const knnAcc = await knn(bank, held);
+      const knnAccZ = await knn(bankZ, z);
+      const probe = async (b: tf.Tensor2D, q: tf.Tensor2D, fraction = 1) => {
+        if (!labelled || !c.probes) return Number.NaN;
+        if (fraction >= 1) return (await linearProbe(b, this.bankLabels, q, this.heldLabels, { numClasses })).accuracy;
+        const idx = fewShotIndices(this.bankLabels, fraction, numClasses, mixSeed(c.seed, 0xfe5));
+        const sub = tf.tidy(() => tf.gather(b, tf.tensor1d(idx, 'int32')) as tf.Tensor2D);
+        try {
+          return (await linearProbe(sub, Int32Array.from(idx, (i) => this.bankLabels[i]!), q, this.heldLabels, { numClasses })).accuracy;
+        } finally {
+          sub.dispose();
+        }
+      };
+      const [probeH, probeZ, probeH1, probeH10] = [await probe(bank, held), await probe(bankZ, z), await probe(bank, held, 0.01), await probe(bank, held, 0.1)];
+      const au = tf.tidy(() => tf.stack([alignment(a1, a2), uniformity(z)]));
+      const [align, uniform] = Array.from(await au.data());
+      au.dispose();
       const meter = await collapseMeter(z);
       const embeddings = (await held.data()) as Float32Array;
       // A 2-D or 3-D projection is drawn as it is: z/‖z‖ on the circle or the sphere.
@@ -259,9 +284,25 @@ export class Trainer {
         sphere = (await unit.data()) as Float32Array;
         unit.dispose();
       }
-      return { step: this.stepIndex, knnAcc, zStd: meter.zStd, effRank: meter.effRank ?? 0, zDim: meter.dim, embeddings, dim: held.shape[1], sphere };
+      return {
+        step: this.stepIndex,
+        knnAcc,
+        knnAccZ,
+        probeH,
+        probeZ,
+        probeH1,
+        probeH10,
+        align: align!,
+        uniform: uniform!,
+        zStd: meter.zStd,
+        effRank: meter.effRank ?? 0,
+        zDim: meter.dim,
+        embeddings,
+        dim: held.shape[1],
+        sphere,
+      };
     } finally {
-      tf.dispose([bank, held, z]);
+      tf.dispose([bank, held, z, bankZ, a1, a2]);
     }
   }
 

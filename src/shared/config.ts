@@ -14,6 +14,10 @@ export const ENCODERS = ['cnn-small', 'mlp'] as const;
 export type Encoder = (typeof ENCODERS)[number];
 
 export const OPTIMIZERS = ['adam', 'sgd'] as const;
+
+/** kNN readout: cosine similarity with votes weighted by exp(s/0.07), or Euclidean distance with one vote each. */
+export const KNN_METRICS = ['cosine', 'euclidean'] as const;
+export type KnnMetric = (typeof KNN_METRICS)[number];
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
 /** Backends a user may ask for; 'auto' lets the worker measure and choose. */
@@ -101,6 +105,11 @@ export interface TrainConfig {
   seed: number;
   /** Steps between evaluations (kNN, collapse meter on held-out data, t-SNE); 0 = never evaluate. */
   evalEvery: number;
+  /** kNN readout: neighbours k and the metric. */
+  knnK: number;
+  knnMetric: KnnMetric;
+  /** At each evaluation, also train linear probes (on h and z, and on h with 1% and 10% of the labels). */
+  probes: boolean;
   backend: BackendChoice;
 }
 
@@ -183,6 +192,9 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   scaleJitter: 0.2,
   seed: 1,
   evalEvery: 25,
+  knnK: 20,
+  knnMetric: 'cosine',
+  probes: true,
   backend: 'auto',
 });
 
@@ -256,7 +268,7 @@ export function withMethod(config: TrainConfig, method: Method): TrainConfig {
 }
 
 type NumberKey = { [K in keyof TrainConfig]: TrainConfig[K] extends number ? K : never }[keyof TrainConfig];
-type ChoiceKey = 'dataset' | 'method' | 'encoder' | 'optimizer' | 'backend';
+type ChoiceKey = 'dataset' | 'method' | 'encoder' | 'optimizer' | 'backend' | 'knnMetric';
 
 /** Limits for each numeric field: the validator and the UI's inputs both read them. */
 export interface NumberSpec {
@@ -307,6 +319,7 @@ export const NUMBER_SPECS: Readonly<Record<NumberKey, NumberSpec>> = {
   scaleJitter: { min: 0, max: 0.9, integer: false, label: 'scale jitter' },
   seed: { min: 0, max: 2 ** 31 - 1, integer: true, label: 'seed' },
   evalEvery: { min: 0, max: 100000, integer: true, label: 'evaluate every (0: never)' },
+  knnK: { min: 1, max: 200, integer: true, label: 'kNN neighbours k' },
 };
 
 export const CHOICE_SPECS: Readonly<Record<ChoiceKey, readonly string[]>> = {
@@ -315,9 +328,10 @@ export const CHOICE_SPECS: Readonly<Record<ChoiceKey, readonly string[]>> = {
   encoder: ENCODERS,
   optimizer: OPTIMIZERS,
   backend: BACKEND_CHOICES,
+  knnMetric: KNN_METRICS,
 };
 
-const BOOLEAN_KEYS = ['projection', 'headBN', 'projOutBN', 'predictor', 'stopGradient', 'augment', 'mocoSymmetric', 'emaCosine'] as const;
+const BOOLEAN_KEYS = ['projection', 'headBN', 'projOutBN', 'predictor', 'stopGradient', 'augment', 'mocoSymmetric', 'emaCosine', 'probes'] as const;
 
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: string };
 

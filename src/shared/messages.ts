@@ -22,7 +22,20 @@ export interface StepMetrics {
 /** Figures of one evaluation. */
 export interface EvalMetrics {
   step: number;
+  /** kNN accuracy on h (the encoder output) and on z (the projection), with the config's k and metric. */
   knnAcc: number;
+  knnAccZ: number;
+  /**
+   * Linear-probe accuracy on the held-out set, trained on the bank's features: on h, on z, and on h with 1% and
+   * 10% of the bank's labels. NaN when probes are off or the set has no labels.
+   */
+  probeH: number;
+  probeZ: number;
+  probeH1: number;
+  probeH10: number;
+  /** Wang & Isola's L_align (two augmented views of each held-out image) and L_uniform (held-out z), α = t = 2. */
+  align: number;
+  uniform: number;
   /** Collapse meter on the held-out projections: std as StepMetrics.zStd, effective rank, and d. */
   zStd: number;
   effRank: number;

@@ -89,6 +89,13 @@ function onEvents(events: WorkerEvent[], run: number): void {
         const m = store.getState().metrics;
         m.evalStep.push(ev.eval.step);
         m.knn.push(ev.eval.knnAcc);
+        m.knnZ.push(ev.eval.knnAccZ);
+        m.probeH.push(ev.eval.probeH);
+        m.probeZ.push(ev.eval.probeZ);
+        m.probeH1.push(ev.eval.probeH1);
+        m.probeH10.push(ev.eval.probeH10);
+        m.align.push(ev.eval.align);
+        m.uniform.push(ev.eval.uniform);
         m.evalZStd.push(ev.eval.zStd);
         m.effRank.push(ev.eval.effRank);
         store.setState({ metrics: { ...m, zDim: ev.eval.zDim, version: m.version + 1 } });

@@ -29,6 +29,15 @@ export interface Metrics {
   stepMs: number[];
   evalStep: number[];
   knn: number[];
+  /** kNN on z; linear probes on h, z, and h with 1% and 10% of the labels (NaN when off). */
+  knnZ: number[];
+  probeH: number[];
+  probeZ: number[];
+  probeH1: number[];
+  probeH10: number[];
+  /** Wang & Isola's alignment and uniformity per evaluation. */
+  align: number[];
+  uniform: number[];
   /** Collapse meter per evaluation (held-out set): std and effective rank of the normalised projection. */
   evalZStd: number[];
   effRank: number[];
@@ -110,6 +119,13 @@ export function emptyMetrics(): Metrics {
     stepMs: [],
     evalStep: [],
     knn: [],
+    knnZ: [],
+    probeH: [],
+    probeZ: [],
+    probeH1: [],
+    probeH10: [],
+    align: [],
+    uniform: [],
     evalZStd: [],
     effRank: [],
     zDim: 0,

@@ -1,4 +1,8 @@
-/** The live training charts: the method's loss (raw and smoothed), learning rate, in-batch and kNN accuracy, collapse meter. */
+/**
+ * The live training charts: the method's loss (raw and smoothed), learning rate, accuracies (in-batch, kNN and
+ * linear probes on h and on z, few-shot probes), the collapse meter, and each evaluation's place in the
+ * alignment–uniformity plane (Wang & Isola, arXiv 2005.10242, Fig. 5: lower left is better).
+ */
 import { useMemo } from 'react';
 import type { Data } from 'plotly.js-dist-min';
 import { METHOD_INFO } from '../shared/methods';
@@ -9,6 +13,7 @@ import { Plot } from './Plot';
 export function Charts() {
   const metrics = useApp((s) => s.metrics);
   const method = useApp((s) => s.runMethod);
+  const knnLabel = useApp((s) => `k=${s.config.knnK}, ${s.config.knnMetric}`);
   const loss = useMemo<Data[]>(
     () => [
       { x: metrics.step, y: metrics.loss, name: 'loss', mode: 'lines', line: { color: 'rgba(31,119,180,0.35)', width: 1 } },
@@ -20,7 +25,27 @@ export function Charts() {
   const acc = useMemo<Data[]>(
     () => [
       { x: metrics.step, y: metrics.acc, name: 'in-batch acc (positive ranked first)', mode: 'lines', line: { color: '#2ca02c' } },
-      { x: metrics.evalStep, y: metrics.knn, name: 'kNN acc (k=20, h)', mode: 'lines+markers', line: { color: '#d62728' } },
+      { x: metrics.evalStep, y: metrics.knn, name: `kNN on h (${knnLabel})`, mode: 'lines+markers', line: { color: '#d62728' } },
+      { x: metrics.evalStep, y: metrics.knnZ, name: 'kNN on z', mode: 'lines+markers', line: { color: '#d62728', dash: 'dot' }, marker: { symbol: 'circle-open' } },
+      { x: metrics.evalStep, y: metrics.probeH, name: 'linear probe on h', mode: 'lines+markers', line: { color: '#9467bd' } },
+      { x: metrics.evalStep, y: metrics.probeZ, name: 'linear probe on z', mode: 'lines+markers', line: { color: '#9467bd', dash: 'dot' }, marker: { symbol: 'circle-open' } },
+      { x: metrics.evalStep, y: metrics.probeH10, name: 'probe on h, 10% labels', mode: 'lines', line: { color: '#8c564b', dash: 'dash' } },
+      { x: metrics.evalStep, y: metrics.probeH1, name: 'probe on h, 1% labels', mode: 'lines', line: { color: '#8c564b', dash: 'dashdot' } },
+    ],
+    [metrics, knnLabel],
+  );
+  const au = useMemo<Data[]>(
+    () => [
+      {
+        x: metrics.uniform,
+        y: metrics.align,
+        text: metrics.evalStep.map((s) => `step ${s}`),
+        name: 'this run',
+        mode: 'lines+markers',
+        marker: { color: metrics.evalStep, colorscale: 'Viridis', size: 8, showscale: false },
+        line: { color: '#bbb' },
+        hovertemplate: '%{text}<br>uniformity %{x:.3f}<br>alignment %{y:.3f}<extra></extra>',
+      },
     ],
     [metrics],
   );
@@ -29,6 +54,17 @@ export function Charts() {
       <Plot revision={metrics.version} testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, legend: { orientation: 'h', y: -0.35 }, margin: { l: 50, r: 10, t: 30, b: 75 } }} />
       <Plot revision={metrics.version} testId="chart.accuracy" data={acc} layout={{ title: { text: 'Accuracy' }, xaxis: { title: { text: 'step' } }, yaxis: { range: [0, 1] }, legend: { orientation: 'h', y: -0.35 }, margin: { l: 50, r: 10, t: 30, b: 75 } }} />
       <CollapseMeter />
+      <Plot
+        revision={metrics.version}
+        testId="chart.alignUniform"
+        data={au}
+        layout={{
+          title: { text: 'Alignment vs uniformity (lower left is better)' },
+          xaxis: { title: { text: 'L_uniform (t = 2)' } },
+          yaxis: { title: { text: 'L_align (α = 2)' }, rangemode: 'tozero' },
+          showlegend: false,
+        }}
+      />
       <Plot revision={metrics.version} testId="chart.lr" data={lr} layout={{ title: { text: 'Learning rate' }, xaxis: { title: { text: 'step' } }, showlegend: false }} />
     </div>
   );

@@ -30,6 +30,7 @@ function sections(points: boolean): { title: string; fields: (keyof TrainConfig)
     { title: 'Optimisation', fields: ['optimizer', 'lr', 'momentum', 'weightDecay', 'batchSize', 'steps', 'warmupSteps'] },
     { title: points ? 'Augmentations (2-D points)' : 'Augmentations', fields: points ? [...POINT_AUGMENTATION_KEYS] : [...AUGMENTATION_KEYS] },
     { title: 'Run', fields: ['seed', 'evalEvery', 'backend'] },
+    { title: 'Evaluation', fields: ['knnK', 'knnMetric', 'probes'] },
   ];
 }
 
@@ -47,6 +48,8 @@ const LABELS: Partial<Record<keyof TrainConfig, string>> = {
   augment: 'augment (off: both views are the same image)',
   mocoSymmetric: 'symmetric loss',
   emaCosine: 'cosine schedule from τ_base to 1',
+  knnMetric: 'kNN metric',
+  probes: 'linear probes (h, z, 1% and 10% of labels)',
 };
 
 const OPTION_LABELS: Partial<Record<ChoiceKey, Record<string, string>>> = {
