@@ -10,6 +10,7 @@ import { ViewPairsPanel } from './ui/ViewPairs';
 // plotly.js is large: the charts load after the first paint.
 const Charts = lazy(() => import('./ui/Charts').then((m) => ({ default: m.Charts })));
 const EmbeddingMap = lazy(() => import('./ui/EmbeddingMap').then((m) => ({ default: m.EmbeddingMap })));
+const SimilarityPanel = lazy(() => import('./ui/SimilarityPanel').then((m) => ({ default: m.SimilarityPanel })));
 const AblationPanel = lazy(() => import('./ui/AblationPanel').then((m) => ({ default: m.AblationPanel })));
 const SphereView = lazy(() => import('./ui/SphereView').then((m) => ({ default: m.SphereView })));
 
@@ -70,6 +71,7 @@ export function App() {
           </Suspense>
           {datasetKind(config.dataset) !== 'points' && <ViewPairsPanel />}
           <Suspense fallback={null}>
+            <SimilarityPanel />
             <AblationPanel />
           </Suspense>
         </section>

@@ -139,4 +139,20 @@ describe('evaluation in the trainer', () => {
     expect(Number.isFinite(ev.uniform)).toBe(true);
     t.dispose();
   });
+
+  it('the batch similarity matrix is 2N × 2N, symmetric, with ones on the diagonal, and leaks nothing', async () => {
+    const t = new Trainer(config, toyDataset());
+    await t.similarityMatrix(4, 1);
+    const before = tf.memory().numTensors;
+    const sim = await t.similarityMatrix(6, 2);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(sim.length).toBe(144);
+    for (let i = 0; i < 12; i++) {
+      expect(sim[i * 12 + i]).toBeCloseTo(1, 5);
+      for (let j = 0; j < 12; j++) expect(sim[i * 12 + j]).toBeCloseTo(sim[j * 12 + i]!, 5);
+    }
+    expect(await t.similarityMatrix(6, 2)).toEqual(sim);
+    t.dispose();
+  });
 });
+

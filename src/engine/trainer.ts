@@ -8,6 +8,7 @@ import type { StepMetrics, EvalMetrics } from '../shared/messages';
 import { augmentBatch, type AugParams } from './augment';
 import { augmentPoints } from './toy';
 import { collapseMeter, normalizedStd } from './collapse';
+import { l2Normalize } from './losses';
 import { gatherImages, makeSplit, type Dataset, type Split } from './data';
 import { knnAccuracy } from './knn';
 import { alignment, fewShotIndices, linearProbe, uniformity } from './probe';
@@ -223,6 +224,27 @@ export class Trainer {
     const l = loss[0]!;
     if (!Number.isFinite(l)) throw new NonFiniteLossError(r.step, l);
     return { step: r.step, loss: l, lr: r.lr, acc: acc[0]!, zStd: zStd[0]!, ms: performance.now() - t0 };
+  }
+
+  /**
+   * The batch similarity matrix a contrastive loss sees: `count` training images picked by `seed`, two views
+   * each, their projections ℓ2-normalised, and the 2N × 2N cosine similarities (rows 0..N−1 are the first
+   * views, N..2N−1 the second; the positive of row i is i ± N). Batch norm in the head uses this batch's
+   * statistics, as in training.
+   */
+  async similarityMatrix(count: number, seed: number): Promise<Float32Array> {
+    const rand = mulberry32(mixSeed(seed, 0x51e));
+    const n = Math.min(count, this.split.train.length);
+    const idx = Int32Array.from({ length: n }, () => Math.floor(rand() * this.split.train.length));
+    const sim = tf.tidy(() => {
+      const x = tf.gather(this.trainX, tf.tensor1d(idx, 'int32'));
+      const [v1, v2] = this.views(x, -2 - seed);
+      const z = l2Normalize(this.model.project(this.model.encode(tf.concat([v1, v2], 0) as tf.Tensor4D)));
+      return tf.matMul(z, z, false, true);
+    });
+    const out = (await sim.data()) as Float32Array;
+    sim.dispose();
+    return out;
   }
 
   /** Embeds images in chunks (h, the encoder output), returning a tensor the caller owns. */

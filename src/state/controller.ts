@@ -180,6 +180,7 @@ export function stop(): void {
 export function reset(): void {
   currentRun++;
   void trainApi?.stop();
+  void trainApi?.release();
   store.setState({ metrics: emptyMetrics(), map: null, sphere: null, status: { kind: 'idle' } });
 }
 
@@ -238,6 +239,11 @@ export function loadCustomUrls(urls: string[], options: CustomDataOptions): Prom
 /** The view-pair inspector's images for the current config: `count` training images picked by `seed`. */
 export function previewViews(count: number, seed: number): Promise<ViewPairs> {
   return getTrainApi().previewViews(store.getState().config, count, seed);
+}
+
+/** The similarity matrix of a fresh batch under the run's model (null before any run). */
+export function batchSimilarity(count: number, seed: number) {
+  return getTrainApi().batchSimilarity(count, seed);
 }
 
 /** Test hook: the worker's live tensor count. */

@@ -52,7 +52,19 @@ export function Charts() {
   return (
     <div className="charts">
       <Plot revision={metrics.version} testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, legend: { orientation: 'h', y: -0.35 }, margin: { l: 50, r: 10, t: 30, b: 75 } }} />
-      <Plot revision={metrics.version} testId="chart.accuracy" data={acc} layout={{ title: { text: 'Accuracy' }, xaxis: { title: { text: 'step' } }, yaxis: { range: [0, 1] }, legend: { orientation: 'h', y: -0.35 }, margin: { l: 50, r: 10, t: 30, b: 75 } }} />
+      <Plot
+        revision={metrics.version}
+        testId="chart.accuracy"
+        height={360}
+        data={acc}
+        layout={{
+          title: { text: 'Accuracy' },
+          xaxis: { title: { text: 'step' } },
+          yaxis: { range: [0, 1] },
+          legend: { orientation: 'h', y: -0.25, font: { size: 10 } },
+          margin: { l: 50, r: 10, t: 30, b: 130 },
+        }}
+      />
       <CollapseMeter />
       <Plot
         revision={metrics.version}

@@ -86,6 +86,8 @@ const env: BackendEnv = {
   },
 };
 let activeConfig: TrainConfig | null = null;
+/** The last run's trainer, kept after the run ends (the similarity view reads its model) until the next run. */
+let lastTrainer: Trainer | null = null;
 /** The backend set up by the last run, if any (previews use it, and the plain CPU backend before any run). */
 let currentBackend: string | null = null;
 
@@ -271,6 +273,8 @@ const api = {
         return { info, built: new Trainer(config, dataset) };
       });
       trainer = built;
+      lastTrainer?.dispose();
+      lastTrainer = trainer;
       emit([{ type: 'backend', runId, info }]);
       const sendEval = async () => {
         if (!evaluate) return;
@@ -312,9 +316,11 @@ const api = {
       emit([{ type: 'status', runId, status: my.stopped ? 'stopped' : 'done' }]);
     } catch (e) {
       const err = e as Error & { step?: number };
+      if (trainer && trainer === lastTrainer) lastTrainer = null;
       emit([{ type: 'error', runId, message: err.message || String(e), step: err.step }]);
     } finally {
-      trainer?.dispose();
+      // A stopped or finished run's model stays for the similarity view; a failed one is released.
+      if (trainer && trainer !== lastTrainer) trainer.dispose();
     }
   },
 
@@ -387,6 +393,23 @@ const api = {
     const t0 = performance.now();
     await getDataset(name);
     return performance.now() - t0;
+  },
+
+  /**
+   * The similarity matrix of a fresh batch under the current (or last) run's model: see Trainer.similarityMatrix.
+   * Null before any run.
+   */
+  async batchSimilarity(count: number, seed: number): Promise<{ sim: Float32Array; n: number; step: number; temperature: number } | null> {
+    const t = lastTrainer;
+    if (!t) return null;
+    const sim = await exclusive(() => t.similarityMatrix(count, seed));
+    return Comlink.transfer({ sim, n: Math.round(Math.sqrt(sim.length) / 2), step: t.step, temperature: t.config.temperature }, [sim.buffer]);
+  },
+
+  /** Frees the last run's model and data (Reset). */
+  release(): void {
+    lastTrainer?.dispose();
+    lastTrainer = null;
   },
 
   pause(): void {

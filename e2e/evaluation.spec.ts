@@ -1,0 +1,31 @@
+/** Evaluation views: the batch similarity heatmap and its τ slider, after a short run. */
+import { expect, test, waitForDone } from './fixtures';
+
+test('the similarity heatmap appears for a batch and the τ slider re-weights it', async ({ page }) => {
+  await page.goto('./#dataset=digits&backend=wasm&steps=20&evalEvery=0&batchSize=32');
+  const panel = page.getByTestId('similarity');
+  await panel.locator('summary').click();
+  await page.getByTestId('similarity.refresh').click();
+  await expect(panel).toContainText('Start a run first');
+  await page.getByTestId('run.start').click();
+  await waitForDone(page);
+  await page.getByTestId('similarity.refresh').click();
+  await expect(panel).toHaveAttribute('data-n', '32');
+  await expect(page.getByTestId('similarity.tau')).toHaveText('0.50');
+  const heat = page.getByTestId('chart.similarity');
+  const rowSums = () =>
+    heat.evaluate((el) => (el as unknown as { data: { z: (number | null)[][] }[] }).data[0]!.z.map((r) => r.reduce<number>((a, v) => a + (v ?? 0), 0)));
+  await expect.poll(async () => (await rowSums()).length).toBe(64);
+  for (const s of await rowSums()) expect(s).toBeCloseTo(1, 4);
+  const weight = async () => Number((await page.getByTestId('similarity.posWeight').innerText()).match(/positive: ([\d.]+)/)![1]);
+  const atHalf = await weight();
+  // A lower τ sharpens every row: the largest weight in each row grows.
+  const rowMax = () => heat.evaluate((el) => (el as unknown as { data: { z: (number | null)[][] }[] }).data[0]!.z.map((r) => Math.max(...r.map((v) => v ?? 0))));
+  const maxBefore = await rowMax();
+  await page.getByTestId('similarity.slider').fill('-1.7');
+  await expect(page.getByTestId('similarity.tau')).toHaveText('0.020');
+  await expect.poll(async () => (await rowMax()).reduce((a, b) => a + b) / 64).toBeGreaterThan(maxBefore.reduce((a, b) => a + b) / 64);
+  expect(await weight()).not.toBe(atHalf);
+  // Positive and negative histograms.
+  await expect.poll(async () => Number(await page.getByTestId('chart.simHist').getAttribute('data-points'))).toBe(64 * 63);
+});

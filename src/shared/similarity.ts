@@ -1,0 +1,47 @@
+/**
+ * The batch similarity view's arithmetic, on the page (no tfjs): the softmax over each anchor's 2N − 1 others at
+ * a temperature τ, as NT-Xent weighs them (SimCLR eq. 1), and the positive / negative similarity split. A τ
+ * slider re-weights the same matrix without asking the worker again.
+ */
+
+/**
+ * Row-wise softmax of s/τ over j ≠ i for a 2N × 2N similarity matrix (row-major); the diagonal is NaN (an
+ * anchor is never its own candidate).
+ */
+export function softmaxRows(sim: Float32Array, size: number, tau: number): Float32Array {
+  const out = new Float32Array(size * size);
+  for (let i = 0; i < size; i++) {
+    let max = -Infinity;
+    for (let j = 0; j < size; j++) if (j !== i) max = Math.max(max, sim[i * size + j]! / tau);
+    let sum = 0;
+    for (let j = 0; j < size; j++) {
+      if (j === i) continue;
+      const e = Math.exp(sim[i * size + j]! / tau - max);
+      out[i * size + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < size; j++) out[i * size + j] = j === i ? Number.NaN : out[i * size + j]! / sum;
+  }
+  return out;
+}
+
+/** The cosine similarities of positive pairs (i, i ± N) and of negatives (every other j ≠ i), one entry per ordered pair. */
+export function splitPairs(sim: Float32Array, n: number): { positives: number[]; negatives: number[] } {
+  const size = 2 * n;
+  const positives: number[] = [];
+  const negatives: number[] = [];
+  for (let i = 0; i < size; i++)
+    for (let j = 0; j < size; j++) {
+      if (j === i) continue;
+      (j === (i + n) % size ? positives : negatives).push(sim[i * size + j]!);
+    }
+  return { positives, negatives };
+}
+
+/** Mean softmax weight an anchor gives its positive: the quantity NT-Xent's −log maximises, at this τ. */
+export function meanPositiveWeight(weights: Float32Array, n: number): number {
+  const size = 2 * n;
+  let s = 0;
+  for (let i = 0; i < size; i++) s += weights[i * size + ((i + n) % size)]!;
+  return s / size;
+}
