@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { zipSync } from 'fflate';
 import { fakePngHeader, makeIdx, makePng } from '../src/test/pngFixtures';
-import { expect, test, tracePoints, waitForDone } from './fixtures';
+import { expect, hoverFirstPoint, test, tracePoints, waitForDone } from './fixtures';
 
 /** A shape drawn at 20×20: a disc (class "disc") or a bar (class "bar"), moved around by `k`. */
 function shape(kind: 'disc' | 'bar', k: number): Uint8Array {
@@ -31,19 +31,6 @@ function shapesFolder(): string {
   }
   writeFileSync(join(root, 'shapes', 'README.txt'), 'two classes of shapes');
   return join(root, 'shapes');
-}
-
-/** Moves the mouse onto the first point of a plotly scatter trace. */
-async function hoverFirstPoint(page: Page, testId: string): Promise<void> {
-  const box = await page.getByTestId(testId).evaluate((el) => {
-    type Axis = { l2p: (v: number) => number; _offset: number };
-    const gd = el as unknown as { data: { x: number[]; y: number[] }[]; _fullLayout: { xaxis: Axis; yaxis: Axis } };
-    const r = el.getBoundingClientRect();
-    const { xaxis, yaxis } = gd._fullLayout;
-    return { x: r.left + xaxis._offset + xaxis.l2p(gd.data[0]!.x[0]!), y: r.top + yaxis._offset + yaxis.l2p(gd.data[0]!.y[0]!) };
-  });
-  await page.mouse.move(box.x + 1, box.y + 1);
-  await page.mouse.move(box.x, box.y);
 }
 
 async function setField(page: Page, name: string, value: string): Promise<void> {

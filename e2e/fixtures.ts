@@ -36,3 +36,15 @@ export async function waitForDone(page: Page, timeout = 120_000): Promise<void> 
   const status = await runStatus(page).getAttribute('data-status');
   expect(status, `the run ended with: ${await page.getByTestId('status').innerText().catch(() => '?')}`).toBe('done');
 }
+
+/** Moves the mouse onto the first drawn point of a plotly scatter chart; returns where it is. */
+export async function hoverFirstPoint(page: Page, testId: string): Promise<{ x: number; y: number }> {
+  // The mouse reaches only what is in the viewport; the point's own SVG mark gives its exact place.
+  const point = page.getByTestId(testId).locator('.scatterlayer .trace .point').first();
+  await point.scrollIntoViewIfNeeded();
+  const box = (await point.boundingBox())!;
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await page.mouse.move(at.x + 1, at.y + 1);
+  await page.mouse.move(at.x, at.y);
+  return at;
+}

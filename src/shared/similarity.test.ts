@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meanPositiveWeight, softmaxRows, splitPairs } from './similarity';
+import { meanPositiveWeight, nearestNeighbours, softmaxRows, splitPairs } from './similarity';
 
 /** N = 2: views 0, 1 then their second views 2, 3; 0 ~ 2 and 1 ~ 3. */
 const SIM = Float32Array.from([1, 0.1, 0.9, 0.3, 0.1, 1, 0.2, 0.8, 0.9, 0.2, 1, 0.4, 0.3, 0.8, 0.4, 1]);
@@ -28,5 +28,16 @@ describe('batch similarity view', () => {
     expect(positives.map((v) => +v.toFixed(2))).toEqual([0.9, 0.8, 0.9, 0.8]);
     expect(negatives.length).toBe(4 * 3 - 4);
     expect(negatives.map((v) => +v.toFixed(2)).sort()).toEqual([0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4]);
+  });
+});
+
+describe('nearest-neighbour gallery', () => {
+  it('ranks rows by cosine similarity to the query, excluding it', () => {
+    const data = Float32Array.from([1, 0, 10, 1, 0, 1, -1, 0, 2, 0.1]);
+    const nn = (q: number, k: number) => nearestNeighbours(data, 2, q, k).map((r) => r.index);
+    expect(nn(0, 4)).toEqual([4, 1, 2, 3]);
+    expect(nearestNeighbours(data, 2, 0, 1)[0]!.similarity).toBeCloseTo(2 / Math.hypot(2, 0.1), 6);
+    // Opposite to the others, (−1, 0) is least far from the orthogonal (0, 1).
+    expect(nn(3, 1)).toEqual([2]);
   });
 });

@@ -45,3 +45,18 @@ export function meanPositiveWeight(weights: Float32Array, n: number): number {
   for (let i = 0; i < size; i++) s += weights[i * size + ((i + n) % size)]!;
   return s / size;
 }
+
+/** The k rows most similar (cosine) to row `query` of an N × d matrix, most similar first, without the query itself. */
+export function nearestNeighbours(data: Float32Array, dim: number, query: number, k: number): { index: number; similarity: number }[] {
+  const n = data.length / dim;
+  const norm = (i: number) => Math.sqrt(data.subarray(i * dim, (i + 1) * dim).reduce((a, v) => a + v * v, 0)) || 1;
+  const qn = norm(query);
+  const out: { index: number; similarity: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i === query) continue;
+    let dot = 0;
+    for (let j = 0; j < dim; j++) dot += data[query * dim + j]! * data[i * dim + j]!;
+    out.push({ index: i, similarity: dot / (qn * norm(i)) });
+  }
+  return out.sort((a, b) => b.similarity - a.similarity || a.index - b.index).slice(0, k);
+}

@@ -100,6 +100,8 @@ function onEvents(events: WorkerEvent[], run: number): void {
         m.effRank.push(ev.eval.effRank);
         store.setState({ metrics: { ...m, zDim: ev.eval.zDim, version: m.version + 1 } });
         if (ev.sphere) store.setState({ sphere: { step: ev.eval.step, xyz: ev.sphere, dim: ev.eval.zDim, labels: ev.labels } });
+        // A copy stays on the page for the neighbour gallery; the original goes to the t-SNE worker.
+        store.setState({ heldEmbeddings: { step: ev.eval.step, data: ev.embeddings.slice(), dim: ev.dim } });
         requestMap({ embeddings: ev.embeddings, dim: ev.dim, labels: ev.labels, step: ev.eval.step, run });
         break;
       }
@@ -146,7 +148,7 @@ async function drainMap(): Promise<void> {
 export async function start(): Promise<void> {
   const config = store.getState().config;
   const run = ++currentRun;
-  store.setState({ metrics: emptyMetrics(), map: null, sphere: null, status: { kind: 'starting' }, runMethod: config.method });
+  store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'starting' }, runMethod: config.method });
   // The run's held-out images (hover thumbnails) are pinned now: loading other data later does not change them.
   if (store.getState().heldOut?.dataset !== config.dataset) await loadDataset();
   if (run !== currentRun) return;
@@ -181,7 +183,7 @@ export function reset(): void {
   currentRun++;
   void trainApi?.stop();
   void trainApi?.release();
-  store.setState({ metrics: emptyMetrics(), map: null, sphere: null, status: { kind: 'idle' } });
+  store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'idle' } });
 }
 
 /** Replaces the config (already validated by the panel) and mirrors it to the URL hash. */

@@ -97,6 +97,8 @@ export interface AppState {
   /** The method of the run the charts show (the config may have changed since it started). */
   runMethod: Method;
   map: EmbeddingMap | null;
+  /** The latest evaluation's held-out embeddings h (N·dim), for the nearest-neighbour gallery. */
+  heldEmbeddings: { step: number; data: Float32Array; dim: number } | null;
   sphere: SphereMap | null;
   custom: CustomLoad;
   ablation: AblationState | null;
@@ -141,6 +143,7 @@ export const store = createStore<AppState>(() => ({
   metrics: emptyMetrics(),
   runMethod: DEFAULT_CONFIG.method,
   map: null,
+  heldEmbeddings: null,
   sphere: null,
   ablation: null,
   custom: { busy: false, progress: null, error: null, summary: null },

@@ -1,6 +1,8 @@
 /** The live t-SNE map of held-out embeddings, coloured by the true class; hovering a point shows its image. */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data } from 'plotly.js-dist-min';
+import { nearestNeighbours } from '../shared/similarity';
+import type { HeldOutImages } from '../shared/messages';
 import { useApp } from '../state/store';
 import { Plot } from './Plot';
 
@@ -11,6 +13,7 @@ export function EmbeddingMap() {
   const map = useApp((s) => s.map);
   const heldOut = useApp((s) => s.runHeldOut);
   const [hovered, setHovered] = useState<number | null>(null);
+  const [picked, setPicked] = useState<number | null>(null);
   const { data, index } = useMemo(() => {
     if (!map) return { data: [] as Data[], index: [] as number[][] };
     const classes = heldOut?.classNames ?? [];
@@ -49,10 +52,70 @@ export function EmbeddingMap() {
         }}
         onHover={(p, c) => setHovered(index[c]?.[p] ?? null)}
         onUnhover={() => setHovered(null)}
+        onClick={(p, c) => setPicked(index[c]?.[p] ?? null)}
       />
       <HoverImage index={hovered} />
+      <NeighbourGallery query={picked} onPick={setPicked} />
     </div>
   );
+}
+
+const GALLERY_K = 8;
+
+/** Click a point on the map: its image and its k nearest neighbours by cosine similarity of h, with their classes. */
+function NeighbourGallery({ query, onPick }: { query: number | null; onPick: (i: number | null) => void }) {
+  const heldOut = useApp((s) => s.runHeldOut);
+  const emb = useApp((s) => s.heldEmbeddings);
+  if (query === null || !emb || !heldOut || query >= emb.data.length / emb.dim) {
+    return <p className="hint gallery-hint">Click a point to see its {GALLERY_K} nearest neighbours in h.</p>;
+  }
+  const nn = nearestNeighbours(emb.data, emb.dim, query, GALLERY_K);
+  const name = (i: number) => heldOut.classNames[heldOut.labels[i]!] ?? String(heldOut.labels[i]);
+  const same = nn.filter((r) => heldOut.labels[r.index] === heldOut.labels[query]).length;
+  return (
+    <div className="gallery" data-testid="gallery" data-query={query} data-same={same}>
+      <div className="gallery-item gallery-query">
+        <Thumb heldOut={heldOut} index={query} />
+        <span>#{query} · {name(query)}</span>
+      </div>
+      {nn.map((r) => (
+        <button type="button" key={r.index} className="gallery-item" data-testid="gallery.item" onClick={() => onPick(r.index)} title="show this image's neighbours">
+          <Thumb heldOut={heldOut} index={r.index} />
+          <span>
+            {name(r.index)} · {r.similarity.toFixed(2)}
+          </span>
+        </button>
+      ))}
+      <span className="hint">
+        {same} of {GALLERY_K} share its class (step {emb.step})
+      </span>
+      <button type="button" onClick={() => onPick(null)} aria-label="close the gallery">
+        ×
+      </button>
+    </div>
+  );
+}
+
+/** One held-out image (or, for 2-D points, its coordinates) at 2×. */
+function Thumb({ heldOut, index }: { heldOut: HeldOutImages; index: number }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const ctx = ref.current?.getContext('2d');
+    const { h, w, c, images } = heldOut;
+    if (!ctx || images.length === 0) return;
+    const img = ctx.createImageData(w, h);
+    const off = index * h * w * c;
+    for (let p = 0; p < h * w; p++) {
+      for (let k = 0; k < 3; k++) img.data[4 * p + k] = images[off + p * c + (c === 3 ? k : 0)]!;
+      img.data[4 * p + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+  }, [heldOut, index]);
+  if (heldOut.images.length === 0) {
+    const p = heldOut.points!;
+    return <span className="thumb-point">({p[index * 2]!.toFixed(2)}, {p[index * 2 + 1]!.toFixed(2)})</span>;
+  }
+  return <canvas ref={ref} width={heldOut.w} height={heldOut.h} className="thumb" />;
 }
 
 /** The hovered held-out image, drawn at 4× on a canvas. */

@@ -23,17 +23,18 @@ export interface PlotProps {
   revision?: number;
   onHover?: (pointIndex: number, curveNumber: number) => void;
   onUnhover?: () => void;
+  onClick?: (pointIndex: number, curveNumber: number) => void;
 }
 
 const CONFIG: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
-export function Plot({ data, layout, testId, height = 260, revision = 0, onHover, onUnhover }: PlotProps) {
+export function Plot({ data, layout, testId, height = 260, revision = 0, onHover, onUnhover, onClick }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
   const frame = useRef(0);
   const latest = useRef({ data, layout });
   latest.current = { data, layout };
-  const hover = useRef({ onHover, onUnhover });
-  hover.current = { onHover, onUnhover };
+  const hover = useRef({ onHover, onUnhover, onClick });
+  hover.current = { onHover, onUnhover, onClick };
 
   useEffect(() => {
     cancelAnimationFrame(frame.current);
@@ -49,6 +50,10 @@ export function Plot({ data, layout, testId, height = 260, revision = 0, onHover
               if (p) hover.current.onHover?.(p.pointIndex, p.curveNumber);
             });
             gd.on('plotly_unhover', () => hover.current.onUnhover?.());
+            gd.on('plotly_click', (ev) => {
+              const p = ev.points[0];
+              if (p) hover.current.onClick?.(p.pointIndex, p.curveNumber);
+            });
           }
           el.dataset.points = String(latest.current.data.reduce((a, d) => a + ((d as { x?: unknown[] }).x?.length ?? 0), 0));
         });
