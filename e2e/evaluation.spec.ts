@@ -47,4 +47,14 @@ test('clicking a point on the map opens its nearest neighbours; clicking one fol
   await page.getByTestId('gallery.item').first().click();
   await expect(gallery).not.toHaveAttribute('data-query', first!);
   await expect(page.getByTestId('gallery.item').first().locator('canvas')).toHaveJSProperty('width', 8);
+  // The map's view switches: PCA and UMAP of the same embeddings, every held-out point drawn.
+  const map = page.getByTestId('chart.tsne');
+  const points = Number(await map.getAttribute('data-points'));
+  expect(points).toBeGreaterThan(300);
+  for (const [method, name] of [['pca', 'PCA'], ['umap', 'UMAP'], ['tsne', 't-SNE']] as const) {
+    await page.getByTestId('map.method').selectOption(method);
+    await expect(map).toContainText(`${name} of held-out h, step 20`);
+    await expect.poll(async () => Number(await map.getAttribute('data-points'))).toBe(points);
+  }
 });
+

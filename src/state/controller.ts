@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { configFromHash, configToHash, withDataset, type TrainConfig } from '../shared/config';
 import type { CustomDataOptions, CustomDataSummary, FileEntry, LoadProgress, ViewPairs, WorkerEvent } from '../shared/messages';
 import type { TrainWorkerApi } from '../worker/train.worker';
-import type { TsneWorkerApi } from '../worker/tsne.worker';
+import type { MapOptions, TsneWorkerApi } from '../worker/tsne.worker';
 import { ablationAugs, ablationPlan } from '../shared/ablation';
 import { emptyMetrics, store, type AblationState } from './store';
 
@@ -128,14 +128,16 @@ async function drainMap(): Promise<void> {
       const prev = store.getState().map;
       const init = prev && prev.xy.length === n * 2 ? prev.xy.slice() : null;
       const seed = store.getState().config.seed;
+      const view = store.getState().mapView;
       const xy = await getTsneApi().layout(
         Comlink.transfer(job.embeddings, [job.embeddings.buffer]),
         n,
         job.dim,
         init ? Comlink.transfer(init, [init.buffer]) : null,
         seed,
+        view,
       );
-      if (job.run === currentRun) store.setState({ map: { step: job.step, xy, labels: job.labels } });
+      if (job.run === currentRun) store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method } });
     }
   } catch (e) {
     fail(`t-SNE failed: ${(e as Error).message}`);
@@ -241,6 +243,17 @@ export function loadCustomUrls(urls: string[], options: CustomDataOptions): Prom
 /** The view-pair inspector's images for the current config: `count` training images picked by `seed`. */
 export function previewViews(count: number, seed: number): Promise<ViewPairs> {
   return getTrainApi().previewViews(store.getState().config, count, seed);
+}
+
+/** Changes how the map is drawn and redraws the latest embeddings that way (from scratch: a new method or perplexity). */
+export function setMapView(view: MapOptions): void {
+  store.setState({ mapView: view });
+  const emb = store.getState().heldEmbeddings;
+  const map = store.getState().map;
+  if (!emb || !map) return;
+  // Drop the old layout so t-SNE starts afresh; the new one is still aligned to nothing, then later ones to it.
+  store.setState({ map: null });
+  requestMap({ embeddings: emb.data.slice(), dim: emb.dim, labels: map.labels, step: emb.step, run: currentRun });
 }
 
 /** The similarity matrix of a fresh batch under the run's model (null before any run). */

@@ -6,6 +6,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { DEFAULT_CONFIG, type Method, type TrainConfig } from '../shared/config';
 import type { BackendInfo, CustomDataSummary, HeldOutImages, LoadProgress } from '../shared/messages';
+import type { MapOptions } from '../worker/tsne.worker';
 
 /** Where the run is; 'error' carries what went wrong, in words. */
 export type RunStatus =
@@ -50,6 +51,8 @@ export interface EmbeddingMap {
   step: number;
   xy: Float32Array;
   labels: Int32Array;
+  /** How it was laid out. */
+  method: MapOptions['method'];
 }
 
 /** The projection on the unit circle or sphere (d ≤ 3), drawn as it is. */
@@ -97,6 +100,8 @@ export interface AppState {
   /** The method of the run the charts show (the config may have changed since it started). */
   runMethod: Method;
   map: EmbeddingMap | null;
+  /** How the map is drawn: t-SNE, PCA or UMAP, and t-SNE's perplexity and iterations. */
+  mapView: MapOptions;
   /** The latest evaluation's held-out embeddings h (N·dim), for the nearest-neighbour gallery. */
   heldEmbeddings: { step: number; data: Float32Array; dim: number } | null;
   sphere: SphereMap | null;
@@ -143,6 +148,7 @@ export const store = createStore<AppState>(() => ({
   metrics: emptyMetrics(),
   runMethod: DEFAULT_CONFIG.method,
   map: null,
+  mapView: { method: 'tsne', perplexity: 30, iterations: 600 },
   heldEmbeddings: null,
   sphere: null,
   ablation: null,

@@ -1,9 +1,15 @@
-/** The live t-SNE map of held-out embeddings, coloured by the true class; hovering a point shows its image. */
+/**
+ * The live map of held-out embeddings (t-SNE, PCA or UMAP, chosen above it), coloured by the true class; hovering a
+ * point shows its image, clicking one opens its nearest neighbours.
+ */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data } from 'plotly.js-dist-min';
 import { nearestNeighbours } from '../shared/similarity';
 import type { HeldOutImages } from '../shared/messages';
+import { setMapView } from '../state/controller';
 import { useApp } from '../state/store';
+
+const METHOD_NAMES = { tsne: 't-SNE', pca: 'PCA', umap: 'UMAP' } as const;
 import { Plot } from './Plot';
 
 /** Ten distinguishable colours (Tableau 10), one per class. */
@@ -14,6 +20,7 @@ export function EmbeddingMap() {
   const heldOut = useApp((s) => s.runHeldOut);
   const [hovered, setHovered] = useState<number | null>(null);
   const [picked, setPicked] = useState<number | null>(null);
+  const view = useApp((s) => s.mapView);
   const { data, index } = useMemo(() => {
     if (!map) return { data: [] as Data[], index: [] as number[][] };
     const classes = heldOut?.classNames ?? [];
@@ -39,12 +46,52 @@ export function EmbeddingMap() {
 
   return (
     <div className="map-wrap">
+      <div className="map-bar" data-testid="map.bar">
+        <label>
+          view{' '}
+          <select data-testid="map.method" value={view.method} onChange={(e) => setMapView({ ...view, method: e.target.value as keyof typeof METHOD_NAMES })}>
+            {Object.entries(METHOD_NAMES).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        {view.method === 'tsne' && (
+          <>
+            <label>
+              perplexity{' '}
+              <input
+                data-testid="map.perplexity"
+                type="number"
+                min={2}
+                max={100}
+                defaultValue={view.perplexity}
+                onBlur={(e) => setMapView({ ...view, perplexity: Math.min(100, Math.max(2, Number(e.target.value) || 30)) })}
+              />
+            </label>
+            <label>
+              iterations{' '}
+              <input
+                data-testid="map.iterations"
+                type="number"
+                min={100}
+                max={3000}
+                step={100}
+                defaultValue={view.iterations}
+                onBlur={(e) => setMapView({ ...view, iterations: Math.min(3000, Math.max(100, Math.round(Number(e.target.value)) || 600)) })}
+              />
+            </label>
+          </>
+        )}
+        <span className="hint">seeded; each refresh is turned onto the last (Procrustes) so the map does not jump</span>
+      </div>
       <Plot
         testId="chart.tsne"
         height={420}
         data={data}
         layout={{
-          title: { text: map ? `t-SNE of held-out h, step ${map.step}` : 't-SNE map (waiting for the first evaluation)' },
+          title: { text: map ? `${METHOD_NAMES[map.method]} of held-out h, step ${map.step}` : `${METHOD_NAMES[view.method]} map (waiting for an evaluation)` },
           xaxis: { visible: false },
           yaxis: { visible: false, scaleanchor: 'x' },
           legend: { title: { text: 'class' } },

@@ -1,16 +1,36 @@
-/** The t-SNE worker: lays out held-out embeddings off the main thread and off the training worker. */
+/**
+ * The map worker: lays out held-out embeddings in 2-D off the main thread and off the training worker, by
+ * t-SNE, PCA or UMAP, and turns each new layout onto the previous one (Procrustes) so the map does not jump.
+ */
 import * as Comlink from 'comlink';
 import { tsne } from '../engine/tsne';
+import { pca2, procrustes, umap2 } from '../engine/projection';
+
+export type MapMethod = 'tsne' | 'pca' | 'umap';
+
+export interface MapOptions {
+  method: MapMethod;
+  /** t-SNE: perplexity and iterations (a warm start runs half as many). */
+  perplexity: number;
+  iterations: number;
+}
 
 const api = {
   /**
-   * 2-D layout of n points of dimension d. With `init` (the previous layout) it warm-starts, so successive
-   * maps of a training run move smoothly instead of jumping.
+   * 2-D layout of n points of dimension d. With `previous` (the last layout of the same points) t-SNE warm-starts
+   * from it, and every method's result is aligned to it by rotation, reflection, scale and shift.
    */
-  layout(data: Float32Array, n: number, d: number, init: Float32Array | null, seed: number): Float32Array {
-    const out = init
-      ? tsne(data, n, d, { init, iterations: 300, seed, perplexity: 30 })
-      : tsne(data, n, d, { iterations: 600, seed, perplexity: 30 });
+  layout(data: Float32Array, n: number, d: number, previous: Float32Array | null, seed: number, o: MapOptions): Float32Array {
+    let out: Float32Array;
+    if (o.method === 'pca') out = pca2(data, n, d);
+    else if (o.method === 'umap') out = umap2(data, n, d, seed);
+    else {
+      const perplexity = Math.min(o.perplexity, Math.max(1, (n - 1) / 3));
+      out = previous
+        ? tsne(data, n, d, { init: previous, iterations: Math.max(50, Math.round(o.iterations / 2)), seed, perplexity })
+        : tsne(data, n, d, { iterations: o.iterations, seed, perplexity });
+    }
+    if (previous && previous.length === out.length) out = procrustes(previous, out, n);
     return Comlink.transfer(out, [out.buffer]);
   },
 };
