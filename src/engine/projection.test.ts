@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pca2, procrustes, umap2 } from './projection';
+import { pca2, umap2 } from './projection';
 import { trustworthiness } from './tsne';
 import { gaussian, mulberry32 } from './rng';
 
@@ -44,27 +44,4 @@ describe('UMAP', () => {
     expect(umap2(x, 150, 10, 5)).toEqual(a);
     expect(trustworthiness(x, a, 150, 10, 2, 10)).toBeGreaterThan(0.9);
   }, 30_000);
-});
-
-describe('Procrustes alignment', () => {
-  const rand = mulberry32(4);
-  const ref = Float32Array.from({ length: 100 }, () => gaussian(rand));
-  const transform = (t: number, s: number, dx: number, dy: number, flip: boolean) =>
-    Float32Array.from({ length: 100 }, (_, k) => {
-      const i = Math.floor(k / 2);
-      const x0 = ref[2 * i]!;
-      const y0 = flip ? -ref[2 * i + 1]! : ref[2 * i + 1]!;
-      return k % 2 === 0 ? s * (Math.cos(t) * x0 - Math.sin(t) * y0) + dx : s * (Math.sin(t) * x0 + Math.cos(t) * y0) + dy;
-    });
-
-  it('recovers a known rotation, scale and translation', () => {
-    const moved = transform(1.1, 2.5, 3, -7, false);
-    const back = procrustes(ref, moved, 50);
-    back.forEach((v, k) => expect(v).toBeCloseTo(ref[k]!, 4));
-  });
-
-  it('undoes a reflection too (a mirrored layout is the same layout)', () => {
-    const back = procrustes(ref, transform(-0.4, 0.5, 1, 1, true), 50);
-    back.forEach((v, k) => expect(v).toBeCloseTo(ref[k]!, 4));
-  });
 });

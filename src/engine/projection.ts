@@ -1,8 +1,7 @@
 /**
  * Two-dimensional views of embeddings besides t-SNE, for the map worker (plain TypeScript, no tfjs): PCA (the
  * top two principal components, by power iteration with deflation on the covariance) and UMAP (umap-js,
- * seeded). Also the alignment of a new layout to the previous one (orthogonal Procrustes), so a refreshed map
- * turns and scales into place instead of jumping.
+ * seeded). The alignment of a new layout to the previous one (Procrustes) is tsneBH.ts's `procrustes`.
  */
 import { UMAP } from 'umap-js';
 import { mulberry32 } from './rng';
@@ -65,59 +64,4 @@ export function umap2(data: Float32Array, n: number, d: number, seed: number, nN
   const u = new UMAP({ nComponents: 2, nNeighbors: Math.min(nNeighbors, n - 1), minDist: 0.1, random: mulberry32(seed) });
   const y = u.fit(rows);
   return Float32Array.from(y.flat());
-}
-
-/**
- * Aligns `moving` to `reference` (both n × 2): the rotation, isotropic scale and translation that minimise the
- * squared distance (orthogonal Procrustes, via the 2 × 2 SVD in closed form). Reflections are allowed: a t-SNE
- * or UMAP layout mirrored is the same layout, and allowing them keeps a refresh from looking flipped.
- */
-export function procrustes(reference: Float32Array, moving: Float32Array, n: number): Float32Array {
-  let rx = 0;
-  let ry = 0;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    rx += reference[2 * i]! / n;
-    ry += reference[2 * i + 1]! / n;
-    mx += moving[2 * i]! / n;
-    my += moving[2 * i + 1]! / n;
-  }
-  // Cross-covariance M = Σ (m − m̄)(r − r̄)ᵀ and the moving set's spread.
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  let d = 0;
-  let ss = 0;
-  for (let i = 0; i < n; i++) {
-    const px = moving[2 * i]! - mx;
-    const py = moving[2 * i + 1]! - my;
-    const qx = reference[2 * i]! - rx;
-    const qy = reference[2 * i + 1]! - ry;
-    a += px * qx;
-    b += px * qy;
-    c += py * qx;
-    d += py * qy;
-    ss += px * px + py * py;
-  }
-  // Best rotation (det +1): angle atan2(b − c, a + d), trace gain a + d rotated; best reflection: atan2(b + c, a − d).
-  const rot = Math.hypot(a + d, b - c);
-  const ref = Math.hypot(a - d, b + c);
-  let m00: number, m01: number, m10: number, m11: number;
-  if (rot >= ref) {
-    const t = Math.atan2(b - c, a + d);
-    [m00, m01, m10, m11] = [Math.cos(t), Math.sin(t), -Math.sin(t), Math.cos(t)];
-  } else {
-    const t = Math.atan2(b + c, a - d);
-    [m00, m01, m10, m11] = [Math.cos(t), Math.sin(t), Math.sin(t), -Math.cos(t)];
-  }
-  const scale = ss > 0 ? Math.max(rot, ref) / ss : 1;
-  const out = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const px = moving[2 * i]! - mx;
-    const py = moving[2 * i + 1]! - my;
-    out[2 * i] = rx + scale * (px * m00 + py * m10);
-    out[2 * i + 1] = ry + scale * (px * m01 + py * m11);
-  }
-  return out;
 }

@@ -3,8 +3,8 @@
  * t-SNE, PCA or UMAP, and turns each new layout onto the previous one (Procrustes) so the map does not jump.
  */
 import * as Comlink from 'comlink';
-import { tsne } from '../engine/tsne';
-import { pca2, procrustes, umap2 } from '../engine/projection';
+import { procrustes, tsneBH } from '../engine/tsneBH';
+import { pca2, umap2 } from '../engine/projection';
 
 export type MapMethod = 'tsne' | 'pca' | 'umap';
 
@@ -26,9 +26,10 @@ const api = {
     else if (o.method === 'umap') out = umap2(data, n, d, seed);
     else {
       const perplexity = Math.min(o.perplexity, Math.max(1, (n - 1) / 3));
+      // Barnes-Hut t-SNE (scikit-learn's algorithm; about half its time here, bench/tsne.ts), PCA-initialised.
       out = previous
-        ? tsne(data, n, d, { init: previous, iterations: Math.max(50, Math.round(o.iterations / 2)), seed, perplexity })
-        : tsne(data, n, d, { iterations: o.iterations, seed, perplexity });
+        ? tsneBH(data, n, d, { init: previous, iterations: Math.max(50, Math.round(o.iterations / 2)), seed, perplexity })
+        : tsneBH(data, n, d, { iterations: o.iterations, seed, perplexity });
     }
     if (previous && previous.length === out.length) out = procrustes(previous, out, n);
     return Comlink.transfer(out, [out.buffer]);
