@@ -129,6 +129,7 @@ async function drainMap(): Promise<void> {
       const init = prev && prev.xy.length === n * 2 ? prev.xy.slice() : null;
       const seed = store.getState().config.seed;
       const view = store.getState().mapView;
+      const t0 = performance.now();
       const xy = await getTsneApi().layout(
         Comlink.transfer(job.embeddings, [job.embeddings.buffer]),
         n,
@@ -137,7 +138,8 @@ async function drainMap(): Promise<void> {
         seed,
         view,
       );
-      if (job.run === currentRun) store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method } });
+      const ms = performance.now() - t0;
+      if (job.run === currentRun) store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method, ms } });
     }
   } catch (e) {
     fail(`t-SNE failed: ${(e as Error).message}`);

@@ -51,8 +51,9 @@ export interface EmbeddingMap {
   step: number;
   xy: Float32Array;
   labels: Int32Array;
-  /** How it was laid out. */
+  /** How it was laid out, and how long the layout took (ms, round trip to the map worker included). */
   method: MapOptions['method'];
+  ms: number;
 }
 
 /** The projection on the unit circle or sphere (d ≤ 3), drawn as it is. */

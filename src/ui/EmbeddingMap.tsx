@@ -45,7 +45,7 @@ export function EmbeddingMap() {
   }, [map, heldOut]);
 
   return (
-    <div className="map-wrap">
+    <div className="map-wrap" data-layout-ms={map ? Math.round(map.ms) : undefined}>
       <div className="map-bar" data-testid="map.bar">
         <label>
           view{' '}
@@ -84,7 +84,10 @@ export function EmbeddingMap() {
             </label>
           </>
         )}
-        <span className="hint">seeded; each refresh is turned onto the last (Procrustes) so the map does not jump</span>
+        <span className="hint" data-testid="map.ms">
+          seeded; each refresh is turned onto the last (Procrustes) so the map does not jump
+          {map && ` · laid out in ${(map.ms / 1000).toFixed(2)} s`}
+        </span>
       </div>
       <Plot
         testId="chart.tsne"
