@@ -130,7 +130,7 @@ async function drainMap(): Promise<void> {
       const seed = store.getState().config.seed;
       const view = store.getState().mapView;
       const t0 = performance.now();
-      const xy = await getTsneApi().layout(
+      const { xy, workerMs, engine } = await getTsneApi().layout(
         Comlink.transfer(job.embeddings, [job.embeddings.buffer]),
         n,
         job.dim,
@@ -139,7 +139,7 @@ async function drainMap(): Promise<void> {
         view,
       );
       const ms = performance.now() - t0;
-      if (job.run === currentRun) store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method, ms } });
+      if (job.run === currentRun) store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method, ms, workerMs, engine } });
     }
   } catch (e) {
     fail(`t-SNE failed: ${(e as Error).message}`);

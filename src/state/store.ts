@@ -54,6 +54,9 @@ export interface EmbeddingMap {
   /** How it was laid out, and how long the layout took (ms, round trip to the map worker included). */
   method: MapOptions['method'];
   ms: number;
+  /** The map worker's own compute time (ms), and the engine that computed the layout (e.g. "Barnes-Hut t-SNE (CPU)"). */
+  workerMs: number;
+  engine: string;
 }
 
 /** The projection on the unit circle or sphere (d ≤ 3), drawn as it is. */

@@ -45,7 +45,7 @@ export function EmbeddingMap() {
   }, [map, heldOut]);
 
   return (
-    <div className="map-wrap" data-layout-ms={map ? Math.round(map.ms) : undefined}>
+    <div className="map-wrap" data-layout-ms={map ? Math.round(map.ms) : undefined} data-worker-ms={map ? Math.round(map.workerMs) : undefined}>
       <div className="map-bar" data-testid="map.bar">
         <label>
           view{' '}
@@ -86,7 +86,7 @@ export function EmbeddingMap() {
         )}
         <span className="hint" data-testid="map.ms">
           seeded; each refresh is turned onto the last (Procrustes) so the map does not jump
-          {map && ` · laid out in ${(map.ms / 1000).toFixed(2)} s`}
+          {map && ` · ${map.engine}: ${(map.workerMs / 1000).toFixed(2)} s in the map worker, ${(map.ms / 1000).toFixed(2)} s round trip`}
         </span>
       </div>
       <Plot

@@ -15,13 +15,22 @@ export interface MapOptions {
   iterations: number;
 }
 
+/** A layout and what it cost: the worker's own compute time (ms) and which engine computed it. */
+export interface MapLayout {
+  xy: Float32Array;
+  workerMs: number;
+  engine: string;
+}
+
 const api = {
   /**
    * 2-D layout of n points of dimension d. With `previous` (the last layout of the same points) t-SNE warm-starts
    * from it, and every method's result is aligned to it by rotation, reflection, scale and shift.
    */
-  layout(data: Float32Array, n: number, d: number, previous: Float32Array | null, seed: number, o: MapOptions): Float32Array {
+  layout(data: Float32Array, n: number, d: number, previous: Float32Array | null, seed: number, o: MapOptions): MapLayout {
+    const t0 = performance.now();
     let out: Float32Array;
+    const engine = o.method === 'tsne' ? 'Barnes-Hut t-SNE (CPU)' : o.method === 'pca' ? 'PCA (CPU)' : 'UMAP (CPU)';
     if (o.method === 'pca') out = pca2(data, n, d);
     else if (o.method === 'umap') out = umap2(data, n, d, seed);
     else {
@@ -32,7 +41,7 @@ const api = {
         : tsneBH(data, n, d, { iterations: o.iterations, seed, perplexity });
     }
     if (previous && previous.length === out.length) out = procrustes(previous, out, n);
-    return Comlink.transfer(out, [out.buffer]);
+    return Comlink.transfer({ xy: out, workerMs: performance.now() - t0, engine }, [out.buffer]);
   },
 };
 
