@@ -58,3 +58,32 @@ test('clicking a point on the map opens its nearest neighbours; clicking one fol
   }
 });
 
+
+test('"Evaluate now" evaluates a training run at its current step, and a paused one at once', async ({ page }) => {
+  // Evaluations every 1,000 steps: only the button brings one in between.
+  await page.goto('./#dataset=digits&backend=wasm&steps=2000&evalEvery=1000&batchSize=16&probes=false');
+  await expect(page.getByTestId('run.evaluate')).toBeDisabled();
+  await page.getByTestId('run.start').click();
+  await expect(page.getByTestId('chart.tsne')).toContainText('step 0');
+  await expect.poll(async () => Number(await page.getByTestId('chart.loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(5);
+  await page.getByTestId('run.evaluate').click();
+  const note = page.getByTestId('run.evalNote');
+  await expect(note).toHaveText(/^evaluated at step \d+$/);
+  const step = Number((await note.innerText()).match(/\d+/)![0]);
+  expect(step).toBeGreaterThan(0);
+  await expect(page.getByTestId('chart.tsne')).toContainText(`step ${step}`);
+  // The accuracy chart's kNN trace (the second) has the evaluations at step 0 and at the button's step.
+  await expect.poll(async () => page.getByTestId('chart.accuracy').evaluate((el) => Array.from((el as unknown as { data: { x: number[] }[] }).data[1]!.x))).toEqual([0, step]);
+  // Paused: the model as it stands now is evaluated straight away; asking again at the same step does nothing new.
+  await page.getByTestId('run.pause').click();
+  await expect(page.getByTestId('status.run')).toHaveAttribute('data-status', 'paused');
+  await page.getByTestId('run.evaluate').click();
+  await expect(note).toHaveText(/^evaluated at step \d+$/);
+  const paused = Number((await note.innerText()).match(/\d+/)![0]);
+  expect(paused).toBeGreaterThan(step);
+  await expect(page.getByTestId('chart.tsne')).toContainText(`step ${paused}`);
+  await page.getByTestId('run.evaluate').click();
+  await expect(note).toHaveText(`already evaluated at step ${paused}`);
+  await page.getByTestId('run.stop').click();
+  await expect(page.getByTestId('status.run')).toHaveAttribute('data-status', 'stopped');
+});

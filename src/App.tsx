@@ -1,6 +1,6 @@
 /** The playground's one screen: settings on the left; status, charts and the embedding map on the right. */
 import { lazy, Suspense } from 'react';
-import { pause, reset, resume, setConfig, start, stop } from './state/controller';
+import { evaluateNow, pause, reset, resume, setConfig, start, stop } from './state/controller';
 import { useApp } from './state/store';
 import { DATASET_INFO, datasetKind } from './shared/datasets';
 import { ConfigPanel } from './ui/ConfigPanel';
@@ -20,6 +20,7 @@ export function App() {
   const notices = useApp((s) => s.notices);
   const trainSize = useApp((s) => s.heldOut?.trainSize);
   const customName = useApp((s) => s.custom.summary?.name);
+  const evalNote = useApp((s) => s.evalNote);
   const running = status.kind === 'training' || status.kind === 'starting' || status.kind === 'paused';
   return (
     <div className="app">
@@ -58,7 +59,20 @@ export function App() {
             <button data-testid="run.reset" onClick={reset}>
               Reset
             </button>
+            <button
+              data-testid="run.evaluate"
+              onClick={() => void evaluateNow()}
+              disabled={status.kind === 'idle' || status.kind === 'starting'}
+              title="kNN, probes, collapse meter and map now, not at the next evaluation step"
+            >
+              Evaluate now
+            </button>
           </div>
+          {evalNote && (
+            <p className="hint" data-testid="run.evalNote">
+              {evalNote}
+            </p>
+          )}
           {running && <p className="hint">Changed settings apply on the next start.</p>}
           <ConfigPanel config={config} onChange={setConfig} trainSize={trainSize} customName={customName} />
         </aside>

@@ -152,7 +152,7 @@ async function drainMap(): Promise<void> {
 export async function start(): Promise<void> {
   const config = store.getState().config;
   const run = ++currentRun;
-  store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'starting' }, runMethod: config.method });
+  store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'starting' }, runMethod: config.method, evalNote: null });
   // The run's held-out images (hover thumbnails) are pinned now: loading other data later does not change them.
   if (store.getState().heldOut?.dataset !== config.dataset) await loadDataset();
   if (run !== currentRun) return;
@@ -182,12 +182,30 @@ export function stop(): void {
   void trainApi?.stop();
 }
 
+/**
+ * Evaluates the run's model now (kNN, probes, collapse meter, map) rather than at the next evaluation step; the
+ * result arrives as a usual evaluation. Says what happened in the store's `evalNote`.
+ */
+export async function evaluateNow(): Promise<void> {
+  if (!trainApi) {
+    store.setState({ evalNote: 'there is no model to evaluate yet: start a run' });
+    return;
+  }
+  store.setState({ evalNote: 'evaluating…' });
+  try {
+    const r = await trainApi.evaluateNow();
+    store.setState({ evalNote: r.message });
+  } catch (e) {
+    store.setState({ evalNote: `evaluation failed: ${(e as Error).message}` });
+  }
+}
+
 /** Stops any run and clears the charts and map; the config stays. */
 export function reset(): void {
   currentRun++;
   void trainApi?.stop();
   void trainApi?.release();
-  store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'idle' } });
+  store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'idle' }, evalNote: null });
 }
 
 /** Replaces the config (already validated by the panel) and mirrors it to the URL hash. */

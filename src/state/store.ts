@@ -117,6 +117,8 @@ export interface AppState {
   runHeldOut: HeldOutImages | null;
   /** Page load → first loss point, ms (for the benchmark). */
   firstLossMs: number | null;
+  /** What the last "Evaluate now" did, in words. */
+  evalNote: string | null;
 }
 
 export function emptyMetrics(): Metrics {
@@ -160,6 +162,7 @@ export const store = createStore<AppState>(() => ({
   heldOut: null,
   runHeldOut: null,
   firstLossMs: null,
+  evalNote: null,
 }));
 
 /** React hook over the store with a selector. */

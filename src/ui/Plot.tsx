@@ -43,6 +43,7 @@ export function Plot({ data, layout, testId, height = 260, revision = 0, onHover
         const el = ref.current;
         if (!el) return;
         const first = !el.classList.contains('js-plotly-plot');
+        const t0 = performance.now();
         void Plotly.react(el, latest.current.data, { height, margin: { l: 50, r: 10, t: 30, b: 40 }, datarevision: revision, ...latest.current.layout }, CONFIG).then((gd: PlotlyHTMLElement) => {
           if (first) {
             gd.on('plotly_hover', (ev) => {
@@ -55,6 +56,8 @@ export function Plot({ data, layout, testId, height = 260, revision = 0, onHover
               if (p) hover.current.onClick?.(p.pointIndex, p.curveNumber);
             });
           }
+          // How long the redraw held the main thread (the map benchmark reads it).
+          el.dataset.drawMs = (performance.now() - t0).toFixed(1);
           el.dataset.points = String(latest.current.data.reduce((a, d) => a + ((d as { x?: unknown[] }).x?.length ?? 0), 0));
         });
       });

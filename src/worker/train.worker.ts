@@ -45,7 +45,21 @@ const STEP_BATCH = 10;
 
 /** Parsed datasets, kept once loaded (switching back is instant); "custom" is replaced by each successful load. */
 const datasets = new Map<DatasetName, Promise<Dataset>>();
-let control = { paused: false, stopped: false, wake: () => {} };
+/** The running loop's control: pause/stop flags, the wake-up of a paused loop, and an on-demand evaluation request. */
+interface RunControl {
+  paused: boolean;
+  stopped: boolean;
+  wake: () => void;
+  /** Set by evaluateNow while the loop trains: it evaluates after the current step and calls this back. */
+  evalRequest: ((evaluated: boolean) => void) | null;
+}
+let control: RunControl = { paused: false, stopped: false, wake: () => {}, evalRequest: null };
+/** Evaluates the last trainer and emits the result; set by the run that owns it (kept after the run ends). */
+let evaluateLast: (() => Promise<void>) | null = null;
+/** The step of the last trainer's newest evaluation, so a second request at the same step does nothing. */
+let lastEvalStep = -1;
+/** The trainer whose loop is running now (null between runs). */
+let activeRunTrainer: Trainer | null = null;
 let runCounter = 0;
 const backendCache = new Map<BackendChoice, BackendInfo>();
 
@@ -188,7 +202,8 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
 function takeControl() {
   control.stopped = true;
   control.wake();
-  const my = { paused: false, stopped: false, wake: () => {} };
+  control.evalRequest?.(false);
+  const my: RunControl = { paused: false, stopped: false, wake: () => {}, evalRequest: null };
   control = my;
   return my;
 }
@@ -278,6 +293,7 @@ const api = {
       emit([{ type: 'backend', runId, info }]);
       const sendEval = async () => {
         if (!evaluate) return;
+        lastEvalStep = trainer!.step;
         const { embeddings, dim, sphere, ...metrics } = await trainer!.evaluate();
         const labels = trainer!.heldLabels.slice();
         emit(
@@ -287,8 +303,11 @@ const api = {
           ),
         );
       };
+      lastEvalStep = -1;
+      evaluateLast = () => exclusive(sendEval);
       await sendEval();
       emit([{ type: 'status', runId, status: 'training' }]);
+      activeRunTrainer = trainer;
       let pending: StepMetrics[] = [];
       let lastFlush = performance.now();
       const flush = () => {
@@ -306,19 +325,27 @@ const api = {
         }
         pending.push(await trainer.trainStep());
         if (pending.length >= STEP_BATCH || performance.now() - lastFlush > FLUSH_MS) flush();
-        if (evaluate && (trainer.step % config.evalEvery === 0 || trainer.done)) {
+        if (evaluate && (trainer.step % config.evalEvery === 0 || trainer.done || my.evalRequest)) {
           flush();
           await sendEval();
         }
+        my.evalRequest?.(evaluate);
+        my.evalRequest = null;
         await nextTick(); // lets pause/stop messages in
       }
       flush();
+      my.evalRequest?.(false);
+      my.evalRequest = null;
       emit([{ type: 'status', runId, status: my.stopped ? 'stopped' : 'done' }]);
     } catch (e) {
       const err = e as Error & { step?: number };
-      if (trainer && trainer === lastTrainer) lastTrainer = null;
+      if (trainer && trainer === lastTrainer) {
+        lastTrainer = null;
+        evaluateLast = null;
+      }
       emit([{ type: 'error', runId, message: err.message || String(e), step: err.step }]);
     } finally {
+      if (activeRunTrainer === trainer) activeRunTrainer = null;
       // A stopped or finished run's model stays for the similarity view; a failed one is released.
       if (trainer && trainer !== lastTrainer) trainer.dispose();
     }
@@ -406,10 +433,34 @@ const api = {
     return Comlink.transfer({ sim, n: Math.round(Math.sqrt(sim.length) / 2), step: t.step, temperature: t.config.temperature }, [sim.buffer]);
   },
 
+  /**
+   * Evaluates now rather than at the next `evalEvery` step: a training run evaluates after its current step; a
+   * paused, stopped or finished run's model is evaluated at once. The result streams as the run's usual 'eval'
+   * event. Resolves to what happened, in words for the page ("evaluated at step 40", or why not).
+   */
+  async evaluateNow(): Promise<{ ok: boolean; message: string }> {
+    const t = lastTrainer;
+    if (!t || !evaluateLast) return { ok: false, message: 'there is no model to evaluate yet: start a run' };
+    if (t.config.evalEvery === 0) return { ok: false, message: 'evaluation is off for this run (evaluate every = 0)' };
+    const my = control;
+    const training = !my.stopped && !my.paused && !t.done && t === lastTrainer && activeRunTrainer === t;
+    if (training) {
+      const ok = await new Promise<boolean>((resolve) => {
+        my.evalRequest?.(false);
+        my.evalRequest = resolve;
+      });
+      return ok ? { ok, message: `evaluated at step ${lastEvalStep}` } : { ok, message: 'the run ended before it could evaluate' };
+    }
+    if (lastEvalStep === t.step) return { ok: true, message: `already evaluated at step ${t.step}` };
+    await evaluateLast();
+    return { ok: true, message: `evaluated at step ${t.step}` };
+  },
+
   /** Frees the last run's model and data (Reset). */
   release(): void {
     lastTrainer?.dispose();
     lastTrainer = null;
+    evaluateLast = null;
   },
 
   pause(): void {
