@@ -1,7 +1,7 @@
 /** Benchmark harness page: runs the real training worker with a given config and reports per-step times. */
 import * as Comlink from 'comlink';
 import type { TrainConfig } from '../src/shared/config';
-import type { WorkerEvent } from '../src/shared/messages';
+import type { SweepEvent, WorkerEvent } from '../src/shared/messages';
 import type { TrainWorkerApi } from '../src/worker/train.worker';
 
 export interface BenchResult {
@@ -57,4 +57,46 @@ async function customLoadBench(files: { path: string; bytes: number[] }[], size:
   }
 }
 
-Object.assign(window, { runBench, augBench, customLoadBench });
+/**
+ * Sweep throughput: the same configs trained as separate runs (start() once per config, as a user would one
+ * after another) or as one sweep in the given mode, in one fresh worker. Returns wall time and steps.
+ */
+async function sweepBench(configs: TrainConfig[], how: 'singles' | 'sequential' | 'interleaved'): Promise<{ ms: number; steps: number; errors: string[] }> {
+  const worker = new Worker(new URL('../src/worker/train.worker.ts', import.meta.url), { type: 'module' });
+  const api = Comlink.wrap<TrainWorkerApi>(worker);
+  let steps = 0;
+  const errors: string[] = [];
+  try {
+    await api.loadDataset(configs[0]!.dataset); // data fetched and parsed before the clock starts
+    const t0 = performance.now();
+    if (how === 'singles') {
+      for (const c of configs) {
+        await api.start(
+          c,
+          Comlink.proxy((events: WorkerEvent[]) => {
+            for (const e of events) {
+              if (e.type === 'steps') steps += e.steps.length;
+              if (e.type === 'error') errors.push(e.message);
+            }
+          }),
+        );
+      }
+    } else {
+      await api.sweep(
+        configs,
+        Comlink.proxy((events: SweepEvent[]) => {
+          for (const e of events) {
+            if (e.type === 'steps') steps += e.steps.length;
+            if (e.type === 'run-end' && e.message) errors.push(e.message);
+          }
+        }),
+        { mode: how },
+      );
+    }
+    return { ms: performance.now() - t0, steps, errors };
+  } finally {
+    worker.terminate();
+  }
+}
+
+Object.assign(window, { runBench, augBench, customLoadBench, sweepBench });

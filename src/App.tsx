@@ -12,6 +12,7 @@ const Charts = lazy(() => import('./ui/Charts').then((m) => ({ default: m.Charts
 const EmbeddingMap = lazy(() => import('./ui/EmbeddingMap').then((m) => ({ default: m.EmbeddingMap })));
 const SimilarityPanel = lazy(() => import('./ui/SimilarityPanel').then((m) => ({ default: m.SimilarityPanel })));
 const AblationPanel = lazy(() => import('./ui/AblationPanel').then((m) => ({ default: m.AblationPanel })));
+const SweepPanel = lazy(() => import('./ui/SweepPanel').then((m) => ({ default: m.SweepPanel })));
 const SphereView = lazy(() => import('./ui/SphereView').then((m) => ({ default: m.SphereView })));
 
 export function App() {
@@ -86,6 +87,7 @@ export function App() {
           {datasetKind(config.dataset) !== 'points' && <ViewPairsPanel />}
           <Suspense fallback={null}>
             <SimilarityPanel />
+            <SweepPanel />
             <AblationPanel />
           </Suspense>
         </section>

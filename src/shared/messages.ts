@@ -65,6 +65,17 @@ export type WorkerEvent =
     }
   | { type: 'error'; runId: number; message: string; step?: number };
 
+/** How a sweep's runs share the device: one after another, or a step of each in turn (see engine/sweepRunner). */
+export type SweepMode = 'sequential' | 'interleaved';
+
+/** Events of a sweep: each names the run (its index in the plan) it belongs to, except the sweep's own status. */
+export type SweepEvent =
+  | { type: 'run-start'; index: number; backend: BackendInfo }
+  | { type: 'steps'; index: number; steps: StepMetrics[] }
+  | { type: 'eval'; index: number; eval: EvalMetrics; embeddings: Float32Array; dim: number; labels: Int32Array }
+  | { type: 'run-end'; index: number; status: 'done' | 'stopped' | 'error'; message?: string; step?: number }
+  | { type: 'status'; status: 'training' | 'paused' };
+
 /** The held-out images, sent once so the page can show them on hover. */
 export interface HeldOutImages {
   dataset: DatasetName;

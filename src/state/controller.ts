@@ -4,11 +4,12 @@
  */
 import * as Comlink from 'comlink';
 import { configFromHash, configToHash, withDataset, type TrainConfig } from '../shared/config';
-import type { CustomDataOptions, CustomDataSummary, FileEntry, LoadProgress, ViewPairs, WorkerEvent } from '../shared/messages';
+import type { CustomDataOptions, CustomDataSummary, EvalMetrics, FileEntry, LoadProgress, StepMetrics, SweepEvent, SweepMode, ViewPairs, WorkerEvent } from '../shared/messages';
 import type { TrainWorkerApi } from '../worker/train.worker';
 import type { MapOptions, TsneWorkerApi } from '../worker/tsne.worker';
 import { ablationAugs, ablationPlan } from '../shared/ablation';
-import { emptyMetrics, store, type AblationState } from './store';
+import { emptyMetrics, store, type AblationState, type Metrics, type SweepState } from './store';
+import type { SweepPlan } from '../shared/sweep';
 
 /** Smoothing of the loss curve (an exponential moving average, as TensorBoard's slider). */
 const SMOOTHING = 0.9;
@@ -59,6 +60,37 @@ export async function loadDataset(): Promise<void> {
   }
 }
 
+/** Appends streamed steps to a run's series (in place, for the charts' revision) and returns a new handle. */
+export function appendSteps(m: Metrics, steps: readonly StepMetrics[]): Metrics {
+  for (const s of steps) {
+    const prev = m.lossSmooth.length ? m.lossSmooth[m.lossSmooth.length - 1]! : s.loss;
+    m.step.push(s.step + 1);
+    m.loss.push(s.loss);
+    m.lossSmooth.push(m.lossSmooth.length ? SMOOTHING * prev + (1 - SMOOTHING) * s.loss : s.loss);
+    m.lr.push(s.lr);
+    m.acc.push(s.acc);
+    m.zStd.push(s.zStd);
+    m.stepMs.push(s.ms);
+  }
+  return { ...m, version: m.version + 1 };
+}
+
+/** Appends one evaluation's figures to a run's series and returns a new handle. */
+export function appendEval(m: Metrics, e: EvalMetrics): Metrics {
+  m.evalStep.push(e.step);
+  m.knn.push(e.knnAcc);
+  m.knnZ.push(e.knnAccZ);
+  m.probeH.push(e.probeH);
+  m.probeZ.push(e.probeZ);
+  m.probeH1.push(e.probeH1);
+  m.probeH10.push(e.probeH10);
+  m.align.push(e.align);
+  m.uniform.push(e.uniform);
+  m.evalZStd.push(e.zStd);
+  m.effRank.push(e.effRank);
+  return { ...m, zDim: e.zDim, version: m.version + 1 };
+}
+
 /** Applies a batch of the current run's events (the worker's own run ids are not used on this side). */
 function onEvents(events: WorkerEvent[], run: number): void {
   for (const ev of events) {
@@ -70,35 +102,13 @@ function onEvents(events: WorkerEvent[], run: number): void {
         store.setState({ backend: ev.info });
         break;
       case 'steps': {
-        const m = store.getState().metrics;
-        for (const s of ev.steps) {
-          const prev = m.lossSmooth.length ? m.lossSmooth[m.lossSmooth.length - 1]! : s.loss;
-          m.step.push(s.step + 1);
-          m.loss.push(s.loss);
-          m.lossSmooth.push(m.lossSmooth.length ? SMOOTHING * prev + (1 - SMOOTHING) * s.loss : s.loss);
-          m.lr.push(s.lr);
-          m.acc.push(s.acc);
-          m.zStd.push(s.zStd);
-          m.stepMs.push(s.ms);
-        }
+        const m = appendSteps(store.getState().metrics, ev.steps);
         const first = store.getState().firstLossMs ?? performance.now() - pageStart;
-        store.setState({ metrics: { ...m, version: m.version + 1 }, firstLossMs: first });
+        store.setState({ metrics: m, firstLossMs: first });
         break;
       }
       case 'eval': {
-        const m = store.getState().metrics;
-        m.evalStep.push(ev.eval.step);
-        m.knn.push(ev.eval.knnAcc);
-        m.knnZ.push(ev.eval.knnAccZ);
-        m.probeH.push(ev.eval.probeH);
-        m.probeZ.push(ev.eval.probeZ);
-        m.probeH1.push(ev.eval.probeH1);
-        m.probeH10.push(ev.eval.probeH10);
-        m.align.push(ev.eval.align);
-        m.uniform.push(ev.eval.uniform);
-        m.evalZStd.push(ev.eval.zStd);
-        m.effRank.push(ev.eval.effRank);
-        store.setState({ metrics: { ...m, zDim: ev.eval.zDim, version: m.version + 1 } });
+        store.setState({ metrics: appendEval(store.getState().metrics, ev.eval) });
         if (ev.sphere) store.setState({ sphere: { step: ev.eval.step, xyz: ev.sphere, dim: ev.eval.zDim, labels: ev.labels } });
         // A copy stays on the page for the neighbour gallery; the original goes to the t-SNE worker.
         store.setState({ heldEmbeddings: { step: ev.eval.step, data: ev.embeddings.slice(), dim: ev.dim } });
@@ -343,4 +353,137 @@ export function cancelAblation(): void {
   ablationRun++;
   void trainApi?.stop();
   if (cur?.status === 'running') store.setState({ ablation: { ...cur, status: 'cancelled' } });
+}
+
+let sweepCounter = 0;
+/** Small-multiple maps wait here, newest embeddings per run; one layout at a time (the map worker is shared). */
+const sweepMapPending = new Map<number, { embeddings: Float32Array; dim: number; labels: Int32Array; step: number; sweep: number }>();
+let sweepMapBusy = false;
+
+function setSweep(id: number, patch: (s: SweepState) => Partial<SweepState>): void {
+  const cur = store.getState().sweep;
+  if (cur && cur.id === id) store.setState({ sweep: { ...cur, ...patch(cur), version: cur.version + 1 } });
+}
+
+function setSweepRun(id: number, index: number, patch: (r: SweepState['runs'][number]) => Partial<SweepState['runs'][number]>): void {
+  setSweep(id, (s) => ({ runs: s.runs.map((r, i) => (i === index ? { ...r, ...patch(r) } : r)) }));
+}
+
+/** Lays out each run's newest embeddings for the small multiples (t-SNE warm-started per run, fewer iterations). */
+async function drainSweepMaps(): Promise<void> {
+  if (sweepMapBusy) return;
+  sweepMapBusy = true;
+  try {
+    while (sweepMapPending.size) {
+      const [index, job] = sweepMapPending.entries().next().value!;
+      sweepMapPending.delete(index);
+      const sweep = store.getState().sweep;
+      if (!sweep || sweep.id !== job.sweep) continue;
+      const prev = sweep.runs[index]?.map;
+      const n = job.labels.length;
+      const init = prev && prev.xy.length === n * 2 ? prev.xy.slice() : null;
+      const view = store.getState().mapView;
+      const { xy } = await getTsneApi().layout(
+        Comlink.transfer(job.embeddings, [job.embeddings.buffer]),
+        n,
+        job.dim,
+        init ? Comlink.transfer(init, [init.buffer]) : null,
+        store.getState().config.seed,
+        { ...view, iterations: Math.min(view.iterations, 400) },
+      );
+      setSweepRun(job.sweep, index, () => ({ map: { step: job.step, xy, labels: job.labels } }));
+    }
+  } catch (e) {
+    const sweep = store.getState().sweep;
+    if (sweep) setSweep(sweep.id, () => ({ message: `a map failed: ${(e as Error).message}` }));
+  } finally {
+    sweepMapBusy = false;
+  }
+}
+
+/**
+ * Runs a planned sweep in the training worker (a live run stops first): every run's curves grow as it trains,
+ * each evaluation refreshes its small map, and the sweep can be paused, resumed or cancelled.
+ */
+export async function startSweep(plan: Extract<SweepPlan, { ok: true }>, mode: SweepMode): Promise<void> {
+  const id = ++sweepCounter;
+  currentRun++; // a single run in progress stops streaming into the charts
+  const runs = plan.runs.map((r) => ({
+    label: r.label,
+    at: r.at,
+    config: r.config,
+    status: 'queued' as const,
+    metrics: emptyMetrics(),
+    map: null,
+    startedAt: null,
+    endedAt: null,
+    message: null,
+    lastEval: null,
+  }));
+  sweepMapPending.clear();
+  store.setState({ sweep: { id, axes: plan.axes, runs, status: 'running', mode, startedAt: performance.now(), message: null, version: 0 } });
+  if (store.getState().status.kind === 'training' || store.getState().status.kind === 'paused' || store.getState().status.kind === 'starting') {
+    store.setState({ status: { kind: 'stopped' } });
+  }
+  const onEvents = (events: SweepEvent[]) => {
+    for (const ev of events) {
+      switch (ev.type) {
+        case 'status':
+          setSweep(id, () => ({ status: ev.status === 'paused' ? 'paused' : 'running' }));
+          break;
+        case 'run-start':
+          setSweepRun(id, ev.index, () => ({ status: 'training', startedAt: performance.now(), backend: ev.backend.name }));
+          break;
+        case 'steps':
+          setSweepRun(id, ev.index, (r) => ({ metrics: appendSteps(r.metrics, ev.steps) }));
+          break;
+        case 'eval':
+          setSweepRun(id, ev.index, (r) => ({ metrics: appendEval(r.metrics, ev.eval), lastEval: { step: ev.eval.step, data: ev.embeddings.slice(), dim: ev.dim, labels: ev.labels } }));
+          sweepMapPending.set(ev.index, { embeddings: ev.embeddings, dim: ev.dim, labels: ev.labels, step: ev.eval.step, sweep: id });
+          void drainSweepMaps();
+          break;
+        case 'run-end':
+          setSweepRun(id, ev.index, () => ({
+            status: ev.status,
+            endedAt: performance.now(),
+            message: ev.message ?? null,
+          }));
+          break;
+      }
+    }
+  };
+  try {
+    const result = await getTrainApi().sweep(
+      plan.runs.map((r) => r.config),
+      Comlink.proxy(onEvents),
+      { mode },
+    );
+    setSweep(id, (s) => ({
+      status: result,
+      // Runs that never started (cancelled before their turn) say so.
+      runs: s.runs.map((r) => (r.status === 'queued' ? { ...r, status: 'stopped' as const, message: 'not run: the sweep was cancelled' } : r)),
+    }));
+  } catch (e) {
+    setSweep(id, () => ({ status: 'error', message: (e as Error).message || String(e) }));
+  }
+}
+
+export function pauseSweep(): void {
+  void trainApi?.pause();
+}
+
+export function resumeSweep(): void {
+  void trainApi?.resume();
+}
+
+/** Cancels the sweep: the run in progress stops, the rest do not start; finished runs stay. */
+export function cancelSweep(): void {
+  void trainApi?.stop();
+}
+
+/** Clears the sweep's results from the page. */
+export function clearSweep(): void {
+  sweepCounter++;
+  sweepMapPending.clear();
+  store.setState({ sweep: null });
 }

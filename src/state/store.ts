@@ -7,6 +7,7 @@ import { useStore } from 'zustand';
 import { DEFAULT_CONFIG, type Method, type TrainConfig } from '../shared/config';
 import type { BackendInfo, CustomDataSummary, HeldOutImages, LoadProgress } from '../shared/messages';
 import type { MapOptions } from '../worker/tsne.worker';
+import type { SweepAxis } from '../shared/sweep';
 
 /** Where the run is; 'error' carries what went wrong, in words. */
 export type RunStatus =
@@ -94,6 +95,36 @@ export interface AblationState {
   message: string | null;
 }
 
+/** One run of a sweep as the page shows it: its place in the grid, its curves, and its small map. */
+export interface SweepRunState {
+  label: string;
+  /** Its value index on each axis. */
+  at: number[];
+  config: TrainConfig;
+  status: 'queued' | 'training' | 'done' | 'stopped' | 'error';
+  metrics: Metrics;
+  map: { step: number; xy: Float32Array; labels: Int32Array } | null;
+  /** The newest evaluation's held-out embeddings (saved with the run). */
+  lastEval: { step: number; data: Float32Array; dim: number; labels: Int32Array } | null;
+  backend?: string;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Why it ended early (an error's words). */
+  message: string | null;
+}
+
+/** A sweep: its axes, its runs, and where it stands; `version` changes with every update. */
+export interface SweepState {
+  id: number;
+  axes: SweepAxis[];
+  runs: SweepRunState[];
+  status: 'running' | 'paused' | 'done' | 'stopped' | 'error';
+  mode: 'sequential' | 'interleaved';
+  startedAt: number;
+  message: string | null;
+  version: number;
+}
+
 export interface AppState {
   config: TrainConfig;
   /** Messages about rejected settings (from the URL or the panel). */
@@ -119,6 +150,7 @@ export interface AppState {
   firstLossMs: number | null;
   /** What the last "Evaluate now" did, in words. */
   evalNote: string | null;
+  sweep: SweepState | null;
 }
 
 export function emptyMetrics(): Metrics {
@@ -163,6 +195,7 @@ export const store = createStore<AppState>(() => ({
   runHeldOut: null,
   firstLossMs: null,
   evalNote: null,
+  sweep: null,
 }));
 
 /** React hook over the store with a selector. */

@@ -13,13 +13,16 @@ import type {
   BackendInfo,
   CustomDataOptions,
   CustomDataSummary,
+  EvalMetrics,
   FileEntry,
   HeldOutImages,
   LoadProgress,
   StepMetrics,
+  SweepEvent,
   ViewPairs,
   WorkerEvent,
 } from '../shared/messages';
+import { runSweep, type SweepMode } from '../engine/sweepRunner';
 import { viewPairs } from '../engine/preview';
 import { augmentBatch } from '../engine/augment';
 import { augParams } from '../engine/trainer';
@@ -348,6 +351,76 @@ const api = {
       if (activeRunTrainer === trainer) activeRunTrainer = null;
       // A stopped or finished run's model stays for the similarity view; a failed one is released.
       if (trainer && trainer !== lastTrainer) trainer.dispose();
+    }
+  },
+
+  /**
+   * Runs a sweep (one config per run, all on the first config's backend), streaming each run's steps and
+   * evaluations tagged with its index; pause, resume and stop act on the sweep as on a run. Resolves with
+   * 'done' or 'stopped' when every run has ended.
+   */
+  async sweep(configs: TrainConfig[], emit: (events: SweepEvent[]) => void, options: { mode: SweepMode }): Promise<'done' | 'stopped'> {
+    if (configs.length === 0) throw new Error('a sweep needs at least one run');
+    const my = takeControl();
+    const info = await exclusive(() => useBackend(configs[0]!));
+    let pending: SweepEvent[] = [];
+    const steps = new Map<number, StepMetrics[]>();
+    let lastFlush = performance.now();
+    const flush = () => {
+      const out: SweepEvent[] = [];
+      for (const [index, s] of steps) out.push({ type: 'steps', index, steps: s });
+      steps.clear();
+      out.push(...pending);
+      pending = [];
+      if (out.length) emit(Comlink.transfer(out, out.flatMap((e) => (e.type === 'eval' ? [e.embeddings.buffer, e.labels.buffer] : []))));
+      lastFlush = performance.now();
+    };
+    emit([{ type: 'status', status: 'training' }]);
+    try {
+      return await runSweep(
+        configs,
+        async (c) => {
+          const dataset = await getDataset(c.dataset);
+          return exclusive(async () => new Trainer(c, dataset));
+        },
+        options.mode,
+        {
+          onRunStart: (index) => void pending.push({ type: 'run-start', index, backend: info }),
+          onStep: (index, m) => {
+            const s = steps.get(index);
+            if (s) s.push(m);
+            else steps.set(index, [m]);
+          },
+          shouldEvaluate: (_i, t) => t.config.evalEvery > 0 && (t.step % t.config.evalEvery === 0 || t.done),
+          evaluate: async (index, t) => {
+            const r = await t.evaluate();
+            const { embeddings, dim } = r;
+            const metrics: EvalMetrics = { ...r };
+            delete (metrics as Partial<typeof r>).embeddings;
+            delete (metrics as Partial<typeof r>).sphere;
+            delete (metrics as Partial<typeof r>).dim;
+            pending.push({ type: 'eval', index, eval: metrics, embeddings, dim, labels: t.heldLabels.slice() });
+            flush();
+          },
+          onRunEnd: (index, status, error) => {
+            pending.push({ type: 'run-end', index, status, message: error?.message, step: error?.step });
+            flush();
+          },
+          checkpoint: async () => {
+            if (performance.now() - lastFlush > FLUSH_MS) flush();
+            if (my.paused && !my.stopped) {
+              flush();
+              emit([{ type: 'status', status: 'paused' }]);
+              await new Promise<void>((resolve) => (my.wake = resolve));
+              if (!my.stopped) emit([{ type: 'status', status: 'training' }]);
+            }
+            await nextTick(); // lets pause/stop messages in
+            return my.stopped;
+          },
+        },
+      );
+    } finally {
+      flush();
     }
   },
 
