@@ -87,3 +87,36 @@ test('"Evaluate now" evaluates a training run at its current step, and a paused 
   await page.getByTestId('run.stop').click();
   await expect(page.getByTestId('status.run')).toHaveAttribute('data-status', 'stopped');
 });
+
+test('the map runs t-SNE on WebGPU when asked (the software adapter here): a layout that keeps the classes apart', async ({ page }) => {
+  // ?mapEngine=gpu forces the GPU path even on SwiftShader; 100 iterations keep it short on a software adapter.
+  await page.goto('./?mapEngine=gpu#dataset=digits&backend=wasm&steps=30&evalEvery=30&batchSize=32&probes=false');
+  await page.getByTestId('map.iterations').fill('100');
+  await page.getByTestId('map.iterations').blur();
+  await page.getByTestId('run.start').click();
+  await waitForDone(page);
+  await expect(page.getByTestId('chart.tsne')).toContainText('step 30', { timeout: 180_000 });
+  await expect(page.getByTestId('map.ms')).toContainText('exact t-SNE on WebGPU');
+  // Every held-out point is drawn, at finite coordinates.
+  const xy = await page.getByTestId('chart.tsne').evaluate((el) => (el as unknown as { data: { x: number[]; y: number[] }[] }).data.flatMap((d) => d.x.map((x, i) => [x, d.y[i]!])));
+  expect(xy.length).toBe(Number(await page.getByTestId('chart.tsne').getAttribute('data-points')));
+  expect(xy.length).toBeGreaterThan(300);
+  for (const [x, y] of xy) expect(Number.isFinite(x) && Number.isFinite(y)).toBe(true);
+  // Classes (one trace each) sit apart: points lie nearer their own class's centre than the map's centre.
+  const spread = await page.getByTestId('chart.tsne').evaluate((el) => {
+    const data = (el as unknown as { data: { x: number[]; y: number[] }[] }).data;
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const all = { x: mean(data.flatMap((d) => d.x)), y: mean(data.flatMap((d) => d.y)) };
+    let within = 0;
+    let total = 0;
+    for (const d of data) {
+      const c = { x: mean(d.x), y: mean(d.y) };
+      d.x.forEach((x, i) => {
+        within += (x - c.x) ** 2 + (d.y[i]! - c.y) ** 2;
+        total += (x - all.x) ** 2 + (d.y[i]! - all.y) ** 2;
+      });
+    }
+    return within / total;
+  });
+  expect(spread).toBeLessThan(0.6);
+});

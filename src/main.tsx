@@ -2,12 +2,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { loadConfigFromUrl, loadDataset } from './state/controller';
+import { loadConfigFromUrl, loadDataset, setMapEngine } from './state/controller';
 import './styles.css';
 
 loadConfigFromUrl();
 window.addEventListener('hashchange', loadConfigFromUrl);
 void loadDataset();
+// A developer switch in the query (not the shared hash): ?mapEngine=gpu|cpu picks the map's t-SNE engine.
+const mapEngine = new URLSearchParams(location.search).get('mapEngine');
+if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

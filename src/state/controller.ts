@@ -3,7 +3,8 @@
  * updates, and keeps the URL hash in step with the config. No tensor work happens here.
  */
 import * as Comlink from 'comlink';
-import { configFromHash, configToHash, withDataset, type TrainConfig } from '../shared/config';
+import { withDataset, type TrainConfig } from '../shared/config';
+import { parseShareHash, shareHash } from '../shared/share';
 import type { CustomDataOptions, CustomDataSummary, EvalMetrics, FileEntry, LoadProgress, StepMetrics, SweepEvent, SweepMode, ViewPairs, WorkerEvent } from '../shared/messages';
 import type { TrainWorkerApi } from '../worker/train.worker';
 import type { MapOptions, TsneWorkerApi } from '../worker/tsne.worker';
@@ -218,20 +219,46 @@ export function reset(): void {
   store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'idle' }, evalNote: null });
 }
 
+/** Writes the config, the hidden controls and the lesson into the URL hash (a shareable link). */
+function writeHash(): void {
+  const { config, hidden, lesson } = store.getState();
+  const hash = shareHash(config, hidden, lesson);
+  history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+}
+
 /** Replaces the config (already validated by the panel) and mirrors it to the URL hash. */
 export function setConfig(config: TrainConfig): void {
   const before = store.getState().config.dataset;
   store.setState({ config });
   if (config.dataset !== before) void loadDataset();
-  const hash = configToHash(config);
-  history.replaceState(null, '', hash ? `#${hash}` : location.pathname + location.search);
+  writeHash();
 }
 
-/** Reads the config from the URL hash; rejected values are listed as notices. */
+/** Hides controls (a teacher's stripped-down lesson link) and mirrors the choice to the URL hash. */
+export function setHidden(hidden: string[]): void {
+  store.setState({ hidden });
+  writeHash();
+}
+
+/** Opens a lesson (or closes it, with null): its config and hidden controls, mirrored to the URL hash. */
+export function openLesson(id: string | null): void {
+  if (id === null) {
+    store.setState({ lesson: null, hidden: [] });
+    writeHash();
+    return;
+  }
+  const { config, hidden, lesson, errors } = parseShareHash(`lesson=${encodeURIComponent(id)}`);
+  const before = store.getState().config.dataset;
+  store.setState({ config, hidden, lesson, notices: errors });
+  if (config.dataset !== before) void loadDataset();
+  writeHash();
+}
+
+/** Reads the config, hidden controls and lesson from the URL hash; rejected values are listed as notices. */
 export function loadConfigFromUrl(): void {
   const before = store.getState().config.dataset;
-  const { config, errors } = configFromHash(location.hash);
-  store.setState({ config, notices: errors });
+  const { config, errors, hidden, lesson } = parseShareHash(location.hash);
+  store.setState({ config, notices: errors, hidden, lesson });
   if (config.dataset !== before && store.getState().heldOut) void loadDataset();
 }
 
@@ -273,6 +300,14 @@ export function loadCustomUrls(urls: string[], options: CustomDataOptions): Prom
 /** The view-pair inspector's images for the current config: `count` training images picked by `seed`. */
 export function previewViews(count: number, seed: number): Promise<ViewPairs> {
   return getTrainApi().previewViews(store.getState().config, count, seed);
+}
+
+/**
+ * Where the map worker runs t-SNE: 'auto' (WebGPU on a hardware adapter, else Barnes-Hut on the CPU), 'gpu'
+ * (WebGPU even on a software adapter: tests and the curious, `?mapEngine=gpu`), or 'cpu'.
+ */
+export function setMapEngine(mode: 'auto' | 'gpu' | 'cpu'): Promise<void> {
+  return getTsneApi().setMapEngine(mode);
 }
 
 /** Changes how the map is drawn and redraws the latest embeddings that way (from scratch: a new method or perplexity). */

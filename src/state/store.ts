@@ -151,6 +151,9 @@ export interface AppState {
   /** What the last "Evaluate now" did, in words. */
   evalNote: string | null;
   sweep: SweepState | null;
+  /** Controls hidden by a lesson link (ids from shared/share.ts HIDEABLE), and the open lesson's id. */
+  hidden: string[];
+  lesson: string | null;
 }
 
 export function emptyMetrics(): Metrics {
@@ -196,6 +199,8 @@ export const store = createStore<AppState>(() => ({
   firstLossMs: null,
   evalNote: null,
   sweep: null,
+  hidden: [],
+  lesson: null,
 }));
 
 /** React hook over the store with a selector. */
