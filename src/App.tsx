@@ -1,9 +1,10 @@
 /** The playground's one screen: settings on the left; status, charts and the embedding map on the right. */
 import { lazy, Suspense } from 'react';
-import { evaluateNow, pause, reset, resume, setConfig, start, stop } from './state/controller';
-import { useApp } from './state/store';
+import { evaluateNow, exportEncoder, pause, reset, resume, setConfig, start, stop } from './state/controller';
+import { store, useApp } from './state/store';
 import { DATASET_INFO, datasetKind } from './shared/datasets';
 import { ConfigPanel } from './ui/ConfigPanel';
+import { LessonBar } from './ui/LessonBar';
 import { StatusLine } from './ui/StatusLine';
 import { ViewPairsPanel } from './ui/ViewPairs';
 
@@ -15,6 +16,18 @@ const AblationPanel = lazy(() => import('./ui/AblationPanel').then((m) => ({ def
 const SweepPanel = lazy(() => import('./ui/SweepPanel').then((m) => ({ default: m.SweepPanel })));
 const SphereView = lazy(() => import('./ui/SphereView').then((m) => ({ default: m.SphereView })));
 
+/** Saves the last run's encoder as two files; says so in the run note when there is none. */
+async function downloadEncoder(): Promise<void> {
+  const r = await exportEncoder();
+  if (!r) {
+    store.setState({ evalNote: 'there is no trained model yet: start a run' });
+    return;
+  }
+  const { download } = await import('./ui/RunsPanel');
+  download('model.json', r.modelJson, 'application/json');
+  download('encoder.weights.bin', new Blob([r.weights]), 'application/octet-stream');
+}
+
 export function App() {
   const config = useApp((s) => s.config);
   const status = useApp((s) => s.status);
@@ -22,6 +35,7 @@ export function App() {
   const trainSize = useApp((s) => s.heldOut?.trainSize);
   const customName = useApp((s) => s.custom.summary?.name);
   const evalNote = useApp((s) => s.evalNote);
+  const hidden = useApp((s) => s.hidden);
   const running = status.kind === 'training' || status.kind === 'starting' || status.kind === 'paused';
   return (
     <div className="app">
@@ -31,6 +45,7 @@ export function App() {
           Train a self-supervised model on MNIST, Fashion-MNIST, 8×8 digits, 2-D toy sets or your own images in your browser,
           without labels, and watch it learn (or collapse).
         </p>
+        <LessonBar />
       </header>
       {notices.length > 0 && (
         <ul className="notices" data-testid="notices" role="status">
@@ -69,6 +84,15 @@ export function App() {
               Evaluate now
             </button>
           </div>
+          <button
+            data-testid="run.exportModel"
+            className="link-button"
+            disabled={status.kind === 'idle' || status.kind === 'starting'}
+            onClick={() => void downloadEncoder()}
+            title="The trained encoder (h = f(x)) as model.json + encoder.weights.bin, loadable with tf.loadLayersModel"
+          >
+            Download the trained encoder (TensorFlow.js)
+          </button>
           {evalNote && (
             <p className="hint" data-testid="run.evalNote">
               {evalNote}
@@ -81,14 +105,14 @@ export function App() {
           <StatusLine />
           <Suspense fallback={<div className="loading">Loading charts…</div>}>
             <Charts />
-            <SphereView />
-            <EmbeddingMap />
+            {!hidden.includes('map') && <SphereView />}
+            {!hidden.includes('map') && <EmbeddingMap />}
           </Suspense>
-          {datasetKind(config.dataset) !== 'points' && <ViewPairsPanel />}
+          {datasetKind(config.dataset) !== 'points' && !hidden.includes('views') && <ViewPairsPanel />}
           <Suspense fallback={null}>
-            <SimilarityPanel />
-            <SweepPanel />
-            <AblationPanel />
+            {!hidden.includes('similarity') && <SimilarityPanel />}
+            {!hidden.includes('panel.sweep') && <SweepPanel />}
+            {!hidden.includes('panel.ablation') && <AblationPanel />}
           </Suspense>
         </section>
       </main>

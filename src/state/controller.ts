@@ -211,6 +211,14 @@ export async function evaluateNow(): Promise<void> {
   }
 }
 
+/**
+ * The last run's trained encoder in TensorFlow.js format (model.json and its weights file, loadable with
+ * tf.loadLayersModel), or null before any run.
+ */
+export async function exportEncoder(): Promise<{ modelJson: string; weights: ArrayBuffer } | null> {
+  return trainApi ? trainApi.exportEncoder() : null;
+}
+
 /** Stops any run and clears the charts and map; the config stays. */
 export function reset(): void {
   currentRun++;

@@ -34,6 +34,7 @@ import { toyDataset } from '../engine/toy';
 import { decodeImageBrowser } from './decodeImage';
 import { Trainer } from '../engine/trainer';
 import { registerKernelFixes } from '../engine/kernels';
+import { saveEncoderArtifacts } from '../engine/exportModel';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -527,6 +528,21 @@ const api = {
     if (lastEvalStep === t.step) return { ok: true, message: `already evaluated at step ${t.step}` };
     await evaluateLast();
     return { ok: true, message: `evaluated at step ${t.step}` };
+  },
+
+  /**
+   * The current (or last) run's encoder f, which gives h, as TensorFlow.js layers-model artifacts: the content of
+   * model.json (its manifest names 'encoder.weights.bin', with the run's config, method, dataset and step as
+   * metadata) and of that weights file (transferred). See engine/exportModel. Null before any run.
+   */
+  async exportEncoder(): Promise<{ modelJson: string; weights: ArrayBuffer } | null> {
+    const t = lastTrainer;
+    if (!t) return null;
+    // The weights are copied synchronously when the export starts, so a running loop cannot change them halfway.
+    const result = await exclusive(async () =>
+      t === lastTrainer ? saveEncoderArtifacts(t.model, [t.dataset.h, t.dataset.w, t.dataset.c], { config: t.config, step: t.step }) : null,
+    );
+    return result ? Comlink.transfer(result, [result.weights]) : null;
   },
 
   /** Frees the last run's model and data (Reset). */
