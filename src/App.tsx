@@ -13,6 +13,7 @@ const Charts = lazy(() => import('./ui/Charts').then((m) => ({ default: m.Charts
 const EmbeddingMap = lazy(() => import('./ui/EmbeddingMap').then((m) => ({ default: m.EmbeddingMap })));
 const SimilarityPanel = lazy(() => import('./ui/SimilarityPanel').then((m) => ({ default: m.SimilarityPanel })));
 const AblationPanel = lazy(() => import('./ui/AblationPanel').then((m) => ({ default: m.AblationPanel })));
+const RunsPanel = lazy(() => import('./ui/RunsPanel').then((m) => ({ default: m.RunsPanel })));
 const SweepPanel = lazy(() => import('./ui/SweepPanel').then((m) => ({ default: m.SweepPanel })));
 const SphereView = lazy(() => import('./ui/SphereView').then((m) => ({ default: m.SphereView })));
 
@@ -112,6 +113,7 @@ export function App() {
           <Suspense fallback={null}>
             {!hidden.includes('similarity') && <SimilarityPanel />}
             {!hidden.includes('panel.sweep') && <SweepPanel />}
+            {!hidden.includes('panel.runs') && <RunsPanel />}
             {!hidden.includes('panel.ablation') && <AblationPanel />}
           </Suspense>
         </section>

@@ -3,8 +3,11 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { loadConfigFromUrl, loadDataset, setMapEngine } from './state/controller';
+import { initHistory } from './state/history';
 import './styles.css';
 
+// The run history opens first: a run left 'running' by a reload becomes 'interrupted' before any new run starts.
+void initHistory();
 loadConfigFromUrl();
 window.addEventListener('hashchange', loadConfigFromUrl);
 void loadDataset();

@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import { withDataset, type TrainConfig } from '../shared/config';
 import { parseShareHash, shareHash } from '../shared/share';
+import { toRunMetrics, trackRun, type RunHandle } from './history';
 import type { CustomDataOptions, CustomDataSummary, EvalMetrics, FileEntry, LoadProgress, StepMetrics, SweepEvent, SweepMode, ViewPairs, WorkerEvent } from '../shared/messages';
 import type { TrainWorkerApi } from '../worker/train.worker';
 import type { MapOptions, TsneWorkerApi } from '../worker/tsne.worker';
@@ -23,6 +24,18 @@ let currentRun = 0;
 let tsneBusy = false;
 let tsnePending: { embeddings: Float32Array; dim: number; labels: Int32Array; step: number; run: number } | null = null;
 const pageStart = performance.now();
+/** The run history's handle on the single run in progress (finished when the run ends, fails or is replaced). */
+let runHandle: RunHandle | null = null;
+/** Metrics go to the history at most this often (ms) between evaluations; each copy is O(steps). */
+const METRICS_SAVE_MS = 1000;
+let lastMetricsSave = 0;
+
+/** Ends the history record of the current single run (if any) with this status. */
+function finishRun(status: 'done' | 'stopped' | 'error', error?: string): void {
+  const h = runHandle;
+  runHandle = null;
+  if (h) void h.finish(status, error, { metrics: toRunMetrics(store.getState().metrics) });
+}
 
 function getTrainApi(): Comlink.Remote<TrainWorkerApi> {
   if (!trainApi) {
@@ -98,18 +111,29 @@ function onEvents(events: WorkerEvent[], run: number): void {
     switch (ev.type) {
       case 'status':
         store.setState({ status: { kind: ev.status } });
+        if (ev.status === 'done' || ev.status === 'stopped') finishRun(ev.status);
         break;
       case 'backend':
         store.setState({ backend: ev.info });
+        runHandle?.update({ backend: ev.info.name });
         break;
       case 'steps': {
         const m = appendSteps(store.getState().metrics, ev.steps);
         const first = store.getState().firstLossMs ?? performance.now() - pageStart;
         store.setState({ metrics: m, firstLossMs: first });
+        if (runHandle && performance.now() - lastMetricsSave > METRICS_SAVE_MS) {
+          lastMetricsSave = performance.now();
+          runHandle.update({ metrics: toRunMetrics(m) });
+        }
         break;
       }
       case 'eval': {
-        store.setState({ metrics: appendEval(store.getState().metrics, ev.eval) });
+        const m = appendEval(store.getState().metrics, ev.eval);
+        store.setState({ metrics: m });
+        runHandle?.update({
+          metrics: toRunMetrics(m),
+          embeddings: { step: ev.eval.step, dim: ev.dim, n: ev.labels.length, data: ev.embeddings.slice(), labels: ev.labels.slice(), classNames: store.getState().runHeldOut?.classNames ?? [] },
+        });
         if (ev.sphere) store.setState({ sphere: { step: ev.eval.step, xyz: ev.sphere, dim: ev.eval.zDim, labels: ev.labels } });
         // A copy stays on the page for the neighbour gallery; the original goes to the t-SNE worker.
         store.setState({ heldEmbeddings: { step: ev.eval.step, data: ev.embeddings.slice(), dim: ev.dim } });
@@ -118,9 +142,16 @@ function onEvents(events: WorkerEvent[], run: number): void {
       }
       case 'error':
         fail(ev.message);
+        finishRun('error', ev.message);
         break;
     }
   }
+}
+
+/** The history handle a run's late map belongs to (the map may arrive after the run has finished). */
+const mapHandles = new Map<number, RunHandle>();
+function mapHandle(run: number): RunHandle | undefined {
+  return mapHandles.get(run);
 }
 
 /** Queues a t-SNE layout; only the newest embeddings wait while one is being computed. */
@@ -150,7 +181,10 @@ async function drainMap(): Promise<void> {
         view,
       );
       const ms = performance.now() - t0;
-      if (job.run === currentRun) store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method, ms, workerMs, engine } });
+      if (job.run === currentRun) {
+        store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method, ms, workerMs, engine } });
+        mapHandle(job.run)?.update({ map: { step: job.step, xy: xy.slice() } });
+      }
     }
   } catch (e) {
     fail(`t-SNE failed: ${(e as Error).message}`);
@@ -168,6 +202,11 @@ export async function start(): Promise<void> {
   if (store.getState().heldOut?.dataset !== config.dataset) await loadDataset();
   if (run !== currentRun) return;
   store.setState({ runHeldOut: store.getState().heldOut });
+  finishRun('stopped');
+  runHandle = trackRun({ config });
+  mapHandles.clear();
+  mapHandles.set(run, runHandle);
+  lastMetricsSave = 0;
   try {
     // Events of a run that was since restarted or reset are dropped here.
     await getTrainApi().start(
@@ -177,7 +216,10 @@ export async function start(): Promise<void> {
       }),
     );
   } catch (e) {
-    if (run === currentRun) fail(`the training worker failed: ${(e as Error).message}`);
+    if (run === currentRun) {
+      fail(`the training worker failed: ${(e as Error).message}`);
+      finishRun('error', `the training worker failed: ${(e as Error).message}`);
+    }
   }
 }
 
@@ -221,6 +263,7 @@ export async function exportEncoder(): Promise<{ modelJson: string; weights: Arr
 
 /** Stops any run and clears the charts and map; the config stays. */
 export function reset(): void {
+  finishRun('stopped');
   currentRun++;
   void trainApi?.stop();
   void trainApi?.release();
@@ -402,6 +445,8 @@ let sweepCounter = 0;
 /** Small-multiple maps wait here, newest embeddings per run; one layout at a time (the map worker is shared). */
 const sweepMapPending = new Map<number, { embeddings: Float32Array; dim: number; labels: Int32Array; step: number; sweep: number }>();
 let sweepMapBusy = false;
+/** Each sweep's history handles by run index, for maps laid out after a run ended. */
+const sweepMapHandles = new Map<number, Map<number, RunHandle>>();
 
 function setSweep(id: number, patch: (s: SweepState) => Partial<SweepState>): void {
   const cur = store.getState().sweep;
@@ -435,6 +480,7 @@ async function drainSweepMaps(): Promise<void> {
         { ...view, iterations: Math.min(view.iterations, 400) },
       );
       setSweepRun(job.sweep, index, () => ({ map: { step: job.step, xy, labels: job.labels } }));
+      sweepMapHandles.get(job.sweep)?.get(index)?.update({ map: { step: job.step, xy: xy.slice() } });
     }
   } catch (e) {
     const sweep = store.getState().sweep;
@@ -450,7 +496,13 @@ async function drainSweepMaps(): Promise<void> {
  */
 export async function startSweep(plan: Extract<SweepPlan, { ok: true }>, mode: SweepMode): Promise<void> {
   const id = ++sweepCounter;
-  currentRun++; // a single run in progress stops streaming into the charts
+  finishRun('stopped'); // the worker stops a single run in progress when the sweep takes over
+  currentRun++; // and its events stop streaming into the charts
+  const sweepId = `sweep-${Date.now().toString(36)}-${id}`;
+  const handles = new Map<number, RunHandle>();
+  const lastSave = new Map<number, number>();
+  sweepMapHandles.clear();
+  sweepMapHandles.set(id, handles);
   const runs = plan.runs.map((r) => ({
     label: r.label,
     at: r.at,
@@ -474,24 +526,45 @@ export async function startSweep(plan: Extract<SweepPlan, { ok: true }>, mode: S
         case 'status':
           setSweep(id, () => ({ status: ev.status === 'paused' ? 'paused' : 'running' }));
           break;
-        case 'run-start':
+        case 'run-start': {
           setSweepRun(id, ev.index, () => ({ status: 'training', startedAt: performance.now(), backend: ev.backend.name }));
+          const r = plan.runs[ev.index]!;
+          const h = trackRun({ config: r.config, sweepId, sweepLabel: r.label });
+          h.update({ backend: ev.backend.name });
+          handles.set(ev.index, h);
           break;
+        }
         case 'steps':
           setSweepRun(id, ev.index, (r) => ({ metrics: appendSteps(r.metrics, ev.steps) }));
+          if (performance.now() - (lastSave.get(ev.index) ?? 0) > METRICS_SAVE_MS) {
+            lastSave.set(ev.index, performance.now());
+            const r = store.getState().sweep?.runs[ev.index];
+            if (r) handles.get(ev.index)?.update({ metrics: toRunMetrics(r.metrics) });
+          }
           break;
-        case 'eval':
+        case 'eval': {
           setSweepRun(id, ev.index, (r) => ({ metrics: appendEval(r.metrics, ev.eval), lastEval: { step: ev.eval.step, data: ev.embeddings.slice(), dim: ev.dim, labels: ev.labels } }));
+          const r = store.getState().sweep?.runs[ev.index];
+          if (r) {
+            handles.get(ev.index)?.update({
+              metrics: toRunMetrics(r.metrics),
+              embeddings: { step: ev.eval.step, dim: ev.dim, n: ev.labels.length, data: ev.embeddings.slice(), labels: ev.labels.slice(), classNames: store.getState().heldOut?.classNames ?? [] },
+            });
+          }
           sweepMapPending.set(ev.index, { embeddings: ev.embeddings, dim: ev.dim, labels: ev.labels, step: ev.eval.step, sweep: id });
           void drainSweepMaps();
           break;
-        case 'run-end':
+        }
+        case 'run-end': {
           setSweepRun(id, ev.index, () => ({
             status: ev.status,
             endedAt: performance.now(),
             message: ev.message ?? null,
           }));
+          const r = store.getState().sweep?.runs[ev.index];
+          void handles.get(ev.index)?.finish(ev.status, ev.message, r ? { metrics: toRunMetrics(r.metrics) } : undefined);
           break;
+        }
       }
     }
   };

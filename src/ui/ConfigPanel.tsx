@@ -1,7 +1,8 @@
 /**
  * The settings panel. Every input is checked with the same rules as the URL and the headless runner; a bad
  * value shows its message beside the input and the config keeps its last good value. The method section shows
- * only the knobs the chosen method reads; the collapse lab applies one experiment's settings in a click.
+ * only the knobs the chosen method reads; the collapse lab applies one experiment's settings in a click. A lesson
+ * link can hide single settings (by config key) and whole sections (`section.<id>`, share.ts's HIDEABLE_SECTIONS).
  */
 import { useEffect, useState } from 'react';
 import {
@@ -19,18 +20,24 @@ import {
 import { DATASET_LABELS, datasetKind, IMAGE_SETS, TOY_SETS, type DatasetName } from '../shared/datasets';
 import { DataSource } from './DataSource';
 import { applyExperiment, COLLAPSE_EXPERIMENTS, METHOD_INFO } from '../shared/methods';
+import { setHidden } from '../state/controller';
+import { useApp } from '../state/store';
 
 type NumberKey = keyof typeof NUMBER_SPECS;
 type ChoiceKey = keyof typeof CHOICE_SPECS;
 
 /** The sections after Data; the augmentations shown depend on whether the data are images or 2-D points. */
-function sections(points: boolean): { title: string; fields: (keyof TrainConfig)[] }[] {
+function sections(points: boolean): { id: string; title: string; fields: (keyof TrainConfig)[] }[] {
   return [
-    { title: 'Model', fields: ['encoder', 'width', 'projection', 'projHidden', 'projDim', 'headBN', 'projOutBN'] },
-    { title: 'Optimisation', fields: ['optimizer', 'lr', 'momentum', 'weightDecay', 'batchSize', 'steps', 'warmupSteps'] },
-    { title: points ? 'Augmentations (2-D points)' : 'Augmentations', fields: points ? [...POINT_AUGMENTATION_KEYS] : [...AUGMENTATION_KEYS] },
-    { title: 'Run', fields: ['seed', 'evalEvery', 'backend'] },
-    { title: 'Evaluation', fields: ['knnK', 'knnMetric', 'probes'] },
+    { id: 'section.model', title: 'Model', fields: ['encoder', 'width', 'projection', 'projHidden', 'projDim', 'headBN', 'projOutBN'] },
+    { id: 'section.optim', title: 'Optimisation', fields: ['optimizer', 'lr', 'momentum', 'weightDecay', 'batchSize', 'steps', 'warmupSteps'] },
+    {
+      id: 'section.augment',
+      title: points ? 'Augmentations (2-D points)' : 'Augmentations',
+      fields: points ? [...POINT_AUGMENTATION_KEYS] : [...AUGMENTATION_KEYS],
+    },
+    { id: 'section.run', title: 'Run', fields: ['seed', 'evalEvery', 'backend'] },
+    { id: 'section.eval', title: 'Evaluation', fields: ['knnK', 'knnMetric', 'probes'] },
   ];
 }
 
@@ -51,6 +58,11 @@ const LABELS: Partial<Record<keyof TrainConfig, string>> = {
   knnMetric: 'kNN metric',
   probes: 'linear probes (h, z, 1% and 10% of labels)',
 };
+
+/** A setting's name as the panel shows it (the share box lists hidden settings by it). */
+export function settingLabel(key: keyof TrainConfig): string {
+  return LABELS[key] ?? (key in NUMBER_SPECS ? NUMBER_SPECS[key as NumberKey].label : key);
+}
 
 const OPTION_LABELS: Partial<Record<ChoiceKey, Record<string, string>>> = {
   dataset: DATASET_LABELS,
@@ -82,6 +94,8 @@ export interface ConfigPanelProps {
 export function ConfigPanel({ config, onChange, trainSize, customName }: ConfigPanelProps) {
   const [crossError, setCrossError] = useState<string | null>(null);
   const [experiment, setExperiment] = useState<string | null>(null);
+  const hidden = useApp((s) => s.hidden);
+  const shows = (id: string) => !hidden.includes(id);
   const commit = (next: TrainConfig): string | null => {
     const cross = crossFieldErrors(next);
     if (cross.length) {
@@ -102,7 +116,7 @@ export function ConfigPanel({ config, onChange, trainSize, customName }: ConfigP
   };
   const info = METHOD_INFO[config.method];
   const chosen = COLLAPSE_EXPERIMENTS.find((e) => e.id === experiment);
-  const field = (key: keyof TrainConfig) => <Field key={key} name={key} value={config[key]} onCommit={(v) => update(key, v)} />;
+  const field = (key: keyof TrainConfig) => (shows(key) ? <Field key={key} name={key} value={config[key]} onCommit={(v) => update(key, v)} /> : null);
   const datasetField = (
     <Field
       name="dataset"
@@ -114,69 +128,87 @@ export function ConfigPanel({ config, onChange, trainSize, customName }: ConfigP
   );
   return (
     <form className="config" data-testid="config.panel" onSubmit={(e) => e.preventDefault()}>
-      <fieldset>
-        <legend>Method</legend>
-        {field('method')}
-        <p className="method-summary" data-testid="method.summary">
-          {info.usesLabels && (
-            <strong className="badge badge-labels" data-testid="method.usesLabels">
-              uses labels
-            </strong>
-          )}{' '}
-          {info.summary}{' '}
-          <a href={`https://arxiv.org/abs/${info.paper}`} target="_blank" rel="noreferrer">
-            arXiv {info.paper}
-          </a>
+      {hidden.length > 0 && (
+        <p className="hidden-note" data-testid="hidden.note">
+          Some settings are hidden by this lesson link.{' '}
+          <button type="button" data-testid="hidden.showAll" onClick={() => setHidden([])}>
+            Show all
+          </button>
         </p>
-        {info.knobs.map(field)}
-        {config.method === 'moco' && trainSize !== undefined && config.mocoQueue > trainSize && (
-          <p className="field-warning" data-testid="method.warning" role="status">
-            The queue (K = {config.mocoQueue}) is larger than the training set ({trainSize} images): it will hold older keys of the
-            very images in the batch, so some “negatives” are the query’s own image.
+      )}
+      {shows('section.method') && (
+        <fieldset data-testid="section.method">
+          <legend>Method</legend>
+          {field('method')}
+          <p className="method-summary" data-testid="method.summary">
+            {info.usesLabels && (
+              <strong className="badge badge-labels" data-testid="method.usesLabels">
+                uses labels
+              </strong>
+            )}{' '}
+            {info.summary}{' '}
+            <a href={`https://arxiv.org/abs/${info.paper}`} target="_blank" rel="noreferrer">
+              arXiv {info.paper}
+            </a>
           </p>
-        )}
-        {config.method === 'moco' && config.headBN && (
-          <p className="field-warning" data-testid="method.bnWarning" role="status">
-            Batch norm in the head lets the query see batch statistics the key shares, a shortcut MoCo avoids with
-            shuffling BN (§3.3), which this playground does not do.
-          </p>
-        )}
-      </fieldset>
-      <fieldset>
-        <legend>Data</legend>
-        {datasetField}
-        <DataSource />
-      </fieldset>
-      {sections(datasetKind(config.dataset) === 'points').map((s) => (
-        <fieldset key={s.title}>
-          <legend>{s.title}</legend>
-          {s.fields.map(field)}
+          {info.knobs.map(field)}
+          {config.method === 'moco' && trainSize !== undefined && config.mocoQueue > trainSize && (
+            <p className="field-warning" data-testid="method.warning" role="status">
+              The queue (K = {config.mocoQueue}) is larger than the training set ({trainSize} images): it will hold older keys of the
+              very images in the batch, so some “negatives” are the query’s own image.
+            </p>
+          )}
+          {config.method === 'moco' && config.headBN && (
+            <p className="field-warning" data-testid="method.bnWarning" role="status">
+              Batch norm in the head lets the query see batch statistics the key shares, a shortcut MoCo avoids with
+              shuffling BN (§3.3), which this playground does not do.
+            </p>
+          )}
         </fieldset>
-      ))}
-      <fieldset data-testid="collapse.lab">
-        <legend>Collapse lab</legend>
-        <p className="hint">Remove what keeps a method from collapsing, then start, and watch the collapse meter.</p>
-        <div className="lab-buttons">
-          {COLLAPSE_EXPERIMENTS.map((e) => (
-            <button
-              type="button"
-              key={e.id}
-              data-testid={`collapse.${e.id}`}
-              aria-pressed={experiment === e.id}
-              onClick={() => {
-                if (commit(applyExperiment(config, e)) === null) setExperiment(e.id);
-              }}
-            >
-              {e.label}
-            </button>
-          ))}
-        </div>
-        {chosen && (
-          <p className="hint" data-testid="collapse.expect">
-            Expected: {chosen.expect}
-          </p>
-        )}
-      </fieldset>
+      )}
+      {/* Your own data changes the dataset too: the section goes with the dataset setting. */}
+      {shows('section.data') && shows('dataset') && (
+        <fieldset data-testid="section.data">
+          <legend>Data</legend>
+          {datasetField}
+          <DataSource />
+        </fieldset>
+      )}
+      {sections(datasetKind(config.dataset) === 'points')
+        // A section whose every setting is hidden goes with them.
+        .filter((s) => shows(s.id) && s.fields.some(shows))
+        .map((s) => (
+          <fieldset key={s.id} data-testid={s.id}>
+            <legend>{s.title}</legend>
+            {s.fields.map(field)}
+          </fieldset>
+        ))}
+      {shows('section.collapse') && (
+        <fieldset data-testid="section.collapse">
+          <legend>Collapse lab</legend>
+          <p className="hint">Remove what keeps a method from collapsing, then start, and watch the collapse meter.</p>
+          <div className="lab-buttons">
+            {COLLAPSE_EXPERIMENTS.map((e) => (
+              <button
+                type="button"
+                key={e.id}
+                data-testid={`collapse.${e.id}`}
+                aria-pressed={experiment === e.id}
+                onClick={() => {
+                  if (commit(applyExperiment(config, e)) === null) setExperiment(e.id);
+                }}
+              >
+                {e.label}
+              </button>
+            ))}
+          </div>
+          {chosen && (
+            <p className="hint" data-testid="collapse.expect">
+              Expected: {chosen.expect}
+            </p>
+          )}
+        </fieldset>
+      )}
       {crossError && <p className="field-error">{crossError}</p>}
     </form>
   );
