@@ -33,6 +33,14 @@ test('a 3-value τ sweep runs to the end: overlaid curves, a small map per run, 
   expect(final).toEqual([0.1, 0.5, 1]);
   await expect(page.getByTestId('sweep.parcoords').locator('.parcoords')).toHaveCount(1);
   await page.screenshot({ path: 'test-results/sweep.png', fullPage: true });
+  // Every run of the sweep is in the run history, and still there after a reload.
+  await page.reload();
+  const runs = page.getByTestId('runs');
+  await runs.locator('summary').click();
+  await expect(page.getByTestId('runs.item')).toHaveCount(3);
+  const metas = await page.getByTestId('runs.meta').allInnerTexts();
+  for (const label of ['τ = 0.1', 'τ = 0.5', 'τ = 1']) expect(metas.some((m) => m.includes(`sweep: ${label}`))).toBe(true);
+  await expect(page.getByTestId('runs.status')).toHaveText(['done', 'done', 'done']);
 });
 
 test('a sweep can be paused, resumed and cancelled; runs not yet trained say so', async ({ page }) => {
