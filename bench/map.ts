@@ -5,7 +5,7 @@
  * returns them. Prints, per refresh: the map worker's own compute time, the round trip, and plotly's redraw
  * time on the main thread; and the main-thread long tasks (> 50 ms) that overlap a map redraw (from its
  * request to 100 ms after it is drawn) against all long tasks in the run.
- *   npm run bench:map [-- --seconds 60 --every 10 --method tsne|pca|umap]
+ *   npm run bench:map [-- --seconds 60 --every 10 --method tsne|pca|umap --dist DIR]
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +38,13 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '60'));
   const every = Number(arg('every', '10'));
   const method = arg('method', 'tsne');
-  const outDir = `${ROOT}bench/out/dist-map`;
-  console.log('Building the app…');
-  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  // --dist DIR measures an app built elsewhere (e.g. a variant) instead of building this one.
+  const given = arg('dist', '');
+  const outDir = given || `${ROOT}bench/out/dist-map`;
+  if (!given) {
+    console.log('Building the app…');
+    await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  }
   const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
   const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
   const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
