@@ -6,33 +6,39 @@
 import { useMemo } from 'react';
 import type { Data } from 'plotly.js-dist-min';
 import { METHOD_INFO } from '../shared/methods';
+import { decimate } from '../shared/decimate';
 import { useApp } from '../state/store';
 import { CollapseMeter } from './CollapseMeter';
 import { Plot } from './Plot';
+
+/** Markers drawn per evaluation trace at most (each is an SVG node; a long run has thousands of evaluations). */
+const MAX_MARKERS = 100;
 
 export function Charts() {
   const metrics = useApp((s) => s.metrics);
   const method = useApp((s) => s.runMethod);
   const knnLabel = useApp((s) => `k=${s.config.knnK}, ${s.config.knnMetric}`);
+  // Per-step series are drawn thinned past 2,000 steps (the store keeps them all).
+  const thin = useMemo(() => decimate(metrics.step, [metrics.loss, metrics.lossSmooth, metrics.lr, metrics.acc]), [metrics]);
   const loss = useMemo<Data[]>(
     () => [
-      { x: metrics.step, y: metrics.loss, name: 'loss', mode: 'lines', line: { color: 'rgba(31,119,180,0.35)', width: 1 } },
-      { x: metrics.step, y: metrics.lossSmooth, name: 'smoothed', mode: 'lines', line: { color: '#1f77b4', width: 2 } },
+      { x: thin.x, y: thin.ys[0], name: 'loss', mode: 'lines', line: { color: 'rgba(31,119,180,0.35)', width: 1 } },
+      { x: thin.x, y: thin.ys[1], name: 'smoothed', mode: 'lines', line: { color: '#1f77b4', width: 2 } },
     ],
-    [metrics],
+    [thin],
   );
-  const lr = useMemo<Data[]>(() => [{ x: metrics.step, y: metrics.lr, name: 'lr', mode: 'lines', line: { color: '#ff7f0e' } }], [metrics]);
+  const lr = useMemo<Data[]>(() => [{ x: thin.x, y: thin.ys[2], name: 'lr', mode: 'lines', line: { color: '#ff7f0e' } }], [thin]);
   const acc = useMemo<Data[]>(
     () => [
-      { x: metrics.step, y: metrics.acc, name: 'in-batch acc (positive ranked first)', mode: 'lines', line: { color: '#2ca02c' } },
-      { x: metrics.evalStep, y: metrics.knn, name: `kNN on h (${knnLabel})`, mode: 'lines+markers', line: { color: '#d62728' } },
-      { x: metrics.evalStep, y: metrics.knnZ, name: 'kNN on z', mode: 'lines+markers', line: { color: '#d62728', dash: 'dot' }, marker: { symbol: 'circle-open' } },
-      { x: metrics.evalStep, y: metrics.probeH, name: 'linear probe on h', mode: 'lines+markers', line: { color: '#9467bd' } },
-      { x: metrics.evalStep, y: metrics.probeZ, name: 'linear probe on z', mode: 'lines+markers', line: { color: '#9467bd', dash: 'dot' }, marker: { symbol: 'circle-open' } },
+      { x: thin.x, y: thin.ys[3], name: 'in-batch acc (positive ranked first)', mode: 'lines', line: { color: '#2ca02c' } },
+      { x: metrics.evalStep, y: metrics.knn, name: `kNN on h (${knnLabel})`, mode: 'lines+markers', line: { color: '#d62728' }, marker: { maxdisplayed: MAX_MARKERS } },
+      { x: metrics.evalStep, y: metrics.knnZ, name: 'kNN on z', mode: 'lines+markers', line: { color: '#d62728', dash: 'dot' }, marker: { symbol: 'circle-open', maxdisplayed: MAX_MARKERS } },
+      { x: metrics.evalStep, y: metrics.probeH, name: 'linear probe on h', mode: 'lines+markers', line: { color: '#9467bd' }, marker: { maxdisplayed: MAX_MARKERS } },
+      { x: metrics.evalStep, y: metrics.probeZ, name: 'linear probe on z', mode: 'lines+markers', line: { color: '#9467bd', dash: 'dot' }, marker: { symbol: 'circle-open', maxdisplayed: MAX_MARKERS } },
       { x: metrics.evalStep, y: metrics.probeH10, name: 'probe on h, 10% labels', mode: 'lines', line: { color: '#8c564b', dash: 'dash' } },
       { x: metrics.evalStep, y: metrics.probeH1, name: 'probe on h, 1% labels', mode: 'lines', line: { color: '#8c564b', dash: 'dashdot' } },
     ],
-    [metrics, knnLabel],
+    [metrics, thin, knnLabel],
   );
   const au = useMemo<Data[]>(
     () => [

@@ -5,6 +5,7 @@
 import { useMemo } from 'react';
 import type { Data } from 'plotly.js-dist-min';
 import { collapseVerdict } from '../shared/methods';
+import { decimate } from '../shared/decimate';
 import { useApp } from '../state/store';
 import { Plot } from './Plot';
 
@@ -19,12 +20,13 @@ export function CollapseMeter() {
   const data = useMemo<Data[]>(() => {
     const steps = metrics.step;
     const healthy = d > 0 ? 1 / Math.sqrt(d) : null;
+    const thin = decimate(steps, [metrics.zStd]);
     return [
-      { x: steps, y: metrics.zStd, name: 'std of z/‖z‖ (batch)', mode: 'lines', line: { color: '#9467bd', width: 1.5 } },
+      { x: thin.x, y: thin.ys[0], name: 'std of z/‖z‖ (batch)', mode: 'lines', line: { color: '#9467bd', width: 1.5 } },
       ...(healthy !== null && steps.length
         ? [{ x: [steps[0]!, steps[steps.length - 1]!], y: [healthy, healthy], name: '1/√d', mode: 'lines' as const, line: { color: '#7f7f7f', dash: 'dash' as const, width: 1 } }]
         : []),
-      { x: metrics.evalStep, y: metrics.effRank, name: 'effective rank (held-out)', mode: 'lines+markers', yaxis: 'y2', line: { color: '#8c564b' } },
+      { x: metrics.evalStep, y: metrics.effRank, name: 'effective rank (held-out)', mode: 'lines+markers', yaxis: 'y2', line: { color: '#8c564b' }, marker: { maxdisplayed: 100 } },
     ];
   }, [metrics, d]);
   return (
