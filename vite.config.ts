@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 /** Cross-origin isolation: WASM threads need SharedArrayBuffer, which needs these two headers. */
@@ -7,9 +7,60 @@ const ISOLATION_HEADERS = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * The Content Security Policy of the built app: no eval and no script but the app's own files ('wasm-unsafe-eval'
+ * lets tfjs compile its WASM backend, and nothing else); workers from the app's files or blobs (the threaded WASM
+ * backend's pthreads); styles inline too (plotly writes <style> elements); images from the app, data: and blob:
+ * URLs. connect-src: the app's own files, and for "Your own data" by URL any https address, or plain http on this
+ * computer only (localhost). No plugins, no <base>, no form posts. The workers' policy (WORKER_CSP) differs in one
+ * thing: the threaded WASM backend's pthread workers load tfjs's WASM glue from a blob: URL.
+ */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self' https: http://localhost:* http://127.0.0.1:*",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+export const WORKER_CSP = CSP.replace("script-src 'self'", "script-src 'self' blob:");
+
+/**
+ * The policy goes into the built index.html as a <meta> (so any static host serves it) and, for `vite preview`,
+ * also as a header: a meta tag does not reach workers, which take their policy from their own script's response
+ * (WORKER_CSP for the worker scripts), and only a header can say frame-ancestors. The dev server has none: React's
+ * fast refresh needs an inline script.
+ */
+function contentSecurityPolicy(): Plugin[] {
+  return [
+    {
+      name: 'content-security-policy:meta',
+      apply: 'build',
+      transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head-prepend' }],
+    },
+    {
+      name: 'content-security-policy:header',
+      configurePreviewServer(server) {
+        server.middlewares.use((req, res, next) => {
+          const worker = /\/assets\/[\w.-]*worker[\w.-]*\.js(\?|$)/.test(req.url ?? '');
+          res.setHeader('Content-Security-Policy', worker ? WORKER_CSP : `${CSP}; frame-ancestors 'none'`);
+          next();
+        });
+      },
+    },
+  ];
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), ...contentSecurityPolicy()],
   base: './',
+  // plotly's strict bundle: the same API, with its WebGL code (parcoords, scatter3d) precompiled, so it runs
+  // without eval under the CSP above. The code keeps importing 'plotly.js-dist-min' (its types).
+  resolve: { alias: { 'plotly.js-dist-min': 'plotly.js-strict-dist-min' } },
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   worker: { format: 'es' },
@@ -19,7 +70,7 @@ export default defineConfig({
       '@tensorflow/tfjs',
       '@tensorflow/tfjs-backend-wasm',
       '@tensorflow/tfjs-backend-webgpu',
-      'plotly.js-dist-min',
+      'plotly.js-strict-dist-min',
       'comlink',
       'react',
       'react-dom/client',

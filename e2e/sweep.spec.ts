@@ -51,7 +51,7 @@ test('a sweep can be paused, resumed and cancelled; runs not yet trained say so'
   await page.getByTestId('sweep.start').click();
   const progress = page.getByTestId('sweep.progress');
   await expect(progress).toHaveAttribute('data-status', 'running');
-  await expect.poll(async () => page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data: { x: number[] }[] }).data[0]?.x.length ?? 0)).toBeGreaterThan(3);
+  await expect.poll(async () => page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data?: { x: number[] }[] }).data?.[0]?.x.length ?? 0)).toBeGreaterThan(3);
   await page.getByTestId('sweep.pause').click();
   await expect(progress).toHaveAttribute('data-status', 'paused');
   const paused = await page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data: { x: number[] }[] }).data[0]!.x.length);

@@ -2,7 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { loadConfigFromUrl, loadDataset, setMapEngine } from './state/controller';
+import { loadConfigFromUrl, loadDataset, prepareWorker, setMapEngine } from './state/controller';
 import { initHistory } from './state/history';
 import './styles.css';
 
@@ -10,7 +10,8 @@ import './styles.css';
 void initHistory();
 loadConfigFromUrl();
 window.addEventListener('hashchange', loadConfigFromUrl);
-void loadDataset();
+// Then the worker sets up the backend, so Start trains at once.
+void loadDataset().then(() => prepareWorker());
 // A developer switch in the query (not the shared hash): ?mapEngine=gpu|cpu picks the map's t-SNE engine.
 const mapEngine = new URLSearchParams(location.search).get('mapEngine');
 if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);

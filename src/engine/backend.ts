@@ -17,7 +17,7 @@ export interface BackendEnv {
   measure(name: BackendName): Promise<number>;
 }
 
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
 /** Describes an adapter in a few words, and whether it is a software fallback. */
 export function describeAdapter(adapter: GPUAdapter): { text: string; software: boolean } {
@@ -31,7 +31,7 @@ export function describeAdapter(adapter: GPUAdapter): { text: string; software: 
 }
 
 /** The WebGL renderer string of the active webgl backend ('' when unknown). */
-function webglRenderer(): string {
+export function webglRenderer(): string {
   try {
     const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
     if (!gl) return '';
@@ -42,7 +42,7 @@ function webglRenderer(): string {
   }
 }
 
-async function trySet(env: BackendEnv, name: BackendName): Promise<string | null> {
+export async function trySet(env: BackendEnv, name: BackendName): Promise<string | null> {
   try {
     if (!(await env.register(name))) return 'not available in this build';
     if (!(await tf.setBackend(name))) return 'failed to initialise';

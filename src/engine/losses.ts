@@ -10,6 +10,30 @@ export function l2Normalize(z: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
 }
 
 /**
+ * Row-wise log Σ exp, max-shifted for stability, with its gradient written out (softmax · dy). tf.logSumExp's
+ * gradient goes back through its max as well (an Equal against the broadcast max, slow on the WASM backend);
+ * the max only shifts the sum and its contributions cancel, so this gives the same gradient with fewer ops.
+ */
+const rowLogSumExp = tf.customGrad((x, save) => {
+  const xt = x as tf.Tensor2D;
+  const m = tf.max(xt, 1, true);
+  const lse = tf.add(m, tf.log(tf.sum(tf.exp(tf.sub(xt, m)), 1, true)));
+  (save as tf.GradSaveFunc)([xt, lse]);
+  return {
+    value: lse,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.mul(dy as tf.Tensor, tf.exp(tf.sub(saved[0]!, saved[1]!))),
+  };
+});
+
+/** log Σ_j exp(x[i, j]) of a matrix's rows, [N] (or [N, 1] with keepDims). */
+export function logSumExpRows(x: tf.Tensor2D, keepDims = false): tf.Tensor {
+  return tf.tidy(() => {
+    const lse = rowLogSumExp(x) as tf.Tensor2D;
+    return keepDims ? lse : tf.reshape(lse, [x.shape[0]]);
+  });
+}
+
+/**
  * The 2N×2N logits of NT-Xent (SimCLR, arXiv 2002.05709, eq. 1): cosine similarities of the ℓ2-normalised
  * projections of both views divided by τ, with each sample's similarity to itself masked out (−1e9, so it
  * takes no part in the softmax). Row i's positive is column (i + N) mod 2N.
@@ -40,7 +64,7 @@ export function ntXentFromLogits(logits: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const n = logits.shape[0] / 2;
     const pos = tf.sum(tf.mul(logits, positiveMask(n)), 1);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), pos)) as tf.Scalar;
+    return tf.mean(tf.sub(logSumExpRows(logits), pos)) as tf.Scalar;
   });
 }
 
@@ -99,7 +123,7 @@ export function firstColumnCrossEntropy(logits: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     const n = logits.shape[0];
     const pos = tf.reshape(tf.slice(logits, [0, 0], [n, 1]), [n]);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), pos)) as tf.Scalar;
+    return tf.mean(tf.sub(logSumExpRows(logits), pos)) as tf.Scalar;
   });
 }
 
@@ -210,7 +234,7 @@ function sameLabelMask(labels: tf.Tensor1D): tf.Tensor2D {
 export function supConLoss(z1: tf.Tensor2D, z2: tf.Tensor2D, labels: tf.Tensor1D, tau: number): tf.Scalar {
   return tf.tidy(() => {
     const logits = ntXentLogits(z1, z2, tau);
-    const logProb = tf.sub(logits, tf.logSumExp(logits, 1, true));
+    const logProb = tf.sub(logits, logSumExpRows(logits, true));
     const pos = sameLabelMask(labels);
     const perAnchor = tf.div(tf.sum(tf.mul(pos, logProb), 1), tf.sum(pos, 1));
     return tf.neg(tf.mean(perAnchor)) as tf.Scalar;

@@ -101,6 +101,40 @@ interface Encoder {
   apply(x: tf.Tensor4D): tf.Tensor2D;
 }
 
+/**
+ * relu(conv2d(x, W, 'same') + b) as one op: the forward is one FusedConv2D kernel (bias and ReLU inside the
+ * convolution), and the gradient is written out: g = dy · step(y), dW = Conv2DBackpropFilter(x, g), db = Σ g over
+ * N, H, W, and dx = conv2dTranspose(g, W) only when the input needs one (`inputGrad`; the encoder's input is data,
+ * so its first layer skips it). Autodiff through conv2d, add and relu computes the same, with three taped ops
+ * (and their saved copies) instead of one.
+ */
+function convBiasRelu(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D, stride: number, inputGrad: boolean): tf.Tensor4D {
+  const strides: [number, number] = [stride, stride];
+  const op = tf.customGrad((xi, wi, bi, save) => {
+    const y = tf.engine().runKernel(
+      tf.FusedConv2D,
+      { x: xi as tf.Tensor4D, filter: wi as tf.Tensor4D, bias: bi as tf.Tensor1D },
+      { strides, pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor4D;
+    (save as tf.GradSaveFunc)([xi as tf.Tensor, wi as tf.Tensor, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const g = tf.mul(dy as tf.Tensor4D, tf.step(ys)) as tf.Tensor4D;
+        const dx = inputGrad ? tf.conv2dTranspose(g, ws, xs.shape, strides, 'same') : tf.zerosLike(xs);
+        const dW = tf.engine().runKernel(
+          tf.Conv2DBackpropFilter,
+          { x: xs, dy: g },
+          { strides, pad: 'same', dataFormat: 'NHWC', filterShape: ws.shape } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor4D;
+        return [dx, dW, tf.sum(g, [0, 1, 2])];
+      },
+    };
+  });
+  return op(x, W, b) as tf.Tensor4D;
+}
+
 /** Three 3×3 conv layers (width, 2·width, 4·width channels; the last two with stride 2), ReLU, global average pooling. */
 function cnnEncoder(c: number, w: number, rand: () => number, id: string, trainable: boolean): Encoder {
   const convs = [
@@ -116,7 +150,7 @@ function cnnEncoder(c: number, w: number, rand: () => number, id: string, traina
     variables: convs.flatMap((l) => [l.W, l.b]),
     apply(x) {
       let a: tf.Tensor4D = x;
-      for (const l of convs) a = tf.relu(tf.add(tf.conv2d(a, l.W as tf.Tensor4D, l.stride, 'same'), l.b)) as tf.Tensor4D;
+      convs.forEach((l, i) => (a = convBiasRelu(a, l.W as tf.Tensor4D, l.b as tf.Tensor1D, l.stride, i > 0)));
       return tf.mean(a, [1, 2]) as tf.Tensor2D;
     },
   };

@@ -46,6 +46,12 @@ export class KeyQueue {
     this.enqueuedCount += b;
   }
 
+  /** Puts back a snapshot's keys [K, d] (oldest first) and count, e.g. on a new backend (engine/snapshot.ts). */
+  load(keys: Float32Array, enqueued: number): void {
+    tf.tidy(() => this.keys.assign(tf.tensor2d(keys, [this.size, this.dim])));
+    this.enqueuedCount = enqueued;
+  }
+
   dispose(): void {
     this.keys.dispose();
   }

@@ -97,7 +97,7 @@ describe('runSweep', () => {
       };
       const r = recorder();
       expect(await runSweep(CONFIGS, failing, mode, r.hooks)).toBe('done');
-      expect(r.ends.get(0)).toEqual({ status: 'error', message: expect.stringContaining('step 2') });
+      expect(r.ends.get(0)).toEqual({ status: 'error', message: expect.stringContaining('at step 3') }); // 1-based, as on the charts
       expect(r.ends.get(1)?.status).toBe('done');
       expect(r.ends.get(2)).toEqual({ status: 'error', message: 'cannot build this one' });
       expect(r.losses.get(1)).toHaveLength(5);

@@ -18,6 +18,7 @@ import { createOptimizer, type Optimizer } from './optim';
 import { KeyQueue } from './queue';
 import { mixSeed, mulberry32, shuffleInPlace } from './rng';
 import { emaRateAt, lrAt } from './schedule';
+import { enterPhase } from './phases';
 
 /** Vote temperature of the cosine kNN readout (Wu et al. 2018; DINO). */
 export const KNN_T = 0.07;
@@ -29,7 +30,7 @@ export class NonFiniteLossError extends Error {
     readonly value: number,
   ) {
     super(
-      `the loss became ${value} at step ${step}: the learning rate may be too high or the temperature τ too low`,
+      `the loss became ${value} at step ${step + 1}: the learning rate may be too high or the temperature τ too low`,
     );
   }
 }
@@ -188,21 +189,26 @@ export class Trainer {
     let acc: tf.Scalar | null = null;
     let z: tf.Tensor2D | null = null;
     let keys: tf.Tensor2D | null = null;
+    enterPhase('augment');
     const { value, grads } = tf.tidy(() => {
       const x = tf.gather(this.trainX, tf.tensor1d(idx, 'int32'));
       const [v1, v2] = this.views(x, step);
       const labels = c.method === 'supcon' ? tf.tensor1d(Array.from(idx, (i) => this.trainLabels[i]!), 'int32') : null;
+      enterPhase('forward');
       const t = targets(this.target, v1, v2);
       if (t && this.queue) keys = tf.keep(newKeys(c, t));
       return tf.variableGrads(() => {
         const out = objective({ config: c, online: this.model, v1, v2, labels, queue: this.queue?.value ?? null, targets: t });
         acc = tf.keep(out.acc);
         z = tf.keep(out.z);
+        enterPhase('backward');
         return out.loss;
       }, this.model.variables);
     });
+    enterPhase('metrics');
     const zStd = normalizedStd(z!);
     (z as tf.Tensor | null)?.dispose();
+    enterPhase('optimizer');
     this.optimizer.step(grads, lr);
     tf.dispose(grads);
     if (keys && this.queue) {
@@ -224,6 +230,33 @@ export class Trainer {
     const l = loss[0]!;
     if (!Number.isFinite(l)) throw new NonFiniteLossError(r.step, l);
     return { step: r.step, loss: l, lr: r.lr, acc: acc[0]!, zStd: zStd[0]!, ms: performance.now() - t0 };
+  }
+
+  /**
+   * Up to `k` steps (fewer when the run ends), queued back to back and read back together: one readback (one
+   * stall of a GPU backend's pipeline) per k steps instead of three per step. Each step's `ms` is the batch's
+   * time divided by its steps. A non-finite loss throws (naming its step) once the batch has run, so the model
+   * may have taken up to k − 1 more steps by then; with k = 1 this is trainStep.
+   */
+  async trainSteps(k: number): Promise<StepMetrics[]> {
+    const t0 = performance.now();
+    const queued: ReturnType<Trainer['enqueueStep']>[] = [];
+    try {
+      for (let i = 0; i < Math.max(1, k) && !this.done; i++) queued.push(this.enqueueStep());
+    } catch (e) {
+      tf.dispose(queued.flatMap((r) => [r.loss, r.acc, r.zStd]));
+      throw e;
+    }
+    if (!queued.length) return [];
+    const all = tf.tidy(() => tf.stack(queued.flatMap((r) => [r.loss, r.acc, r.zStd])));
+    tf.dispose(queued.flatMap((r) => [r.loss, r.acc, r.zStd]));
+    const v = await all.data();
+    all.dispose();
+    const ms = (performance.now() - t0) / queued.length;
+    const out = queued.map((r, i) => ({ step: r.step, loss: v[3 * i]!, lr: r.lr, acc: v[3 * i + 1]!, zStd: v[3 * i + 2]!, ms }));
+    const bad = out.find((m) => !Number.isFinite(m.loss));
+    if (bad) throw new NonFiniteLossError(bad.step, bad.loss);
+    return out;
   }
 
   /**
@@ -336,5 +369,11 @@ export class Trainer {
     this.trainX.dispose();
     this.bankX.dispose();
     this.heldX.dispose();
+  }
+
+  /** Continues a restored run at `step` (engine/snapshot.ts): the step counter and the batch order move there. */
+  resumeAt(step: number): void {
+    for (let s = this.stepIndex; s < step; s++) this.sampler.next(this.config.batchSize);
+    this.stepIndex = step;
   }
 }

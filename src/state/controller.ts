@@ -39,13 +39,113 @@ function finishRun(status: 'done' | 'stopped' | 'error', error?: string): void {
 
 function getTrainApi(): Comlink.Remote<TrainWorkerApi> {
   if (!trainApi) {
-    trainWorker = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
-    trainWorker.addEventListener('error', (e) => {
-      fail(`the training worker crashed: ${e.message || 'unknown error'}`);
+    const w = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+    trainWorker = w;
+    w.addEventListener('error', (e) => {
+      // An uncaught error in the worker (it may live on) or a script that failed to load (it never started).
+      const message = `the training worker crashed: ${e.message || 'unknown error'}`;
+      store.setState({ status: { kind: 'error', message, restart: true } });
+      finishRun('error', message);
     });
-    trainApi = Comlink.wrap<TrainWorkerApi>(trainWorker);
+    w.addEventListener('messageerror', () => fail('a message from the training worker could not be read'));
+    trainApi = Comlink.wrap<TrainWorkerApi>(w);
+    watchLife(w, trainApi);
   }
   return trainApi;
+}
+
+/** Ping period and how long the worker may stay silent, where there are no Web Locks (ms). */
+const PING_MS = 2000;
+const SILENT_MS = 60_000;
+
+/**
+ * Notices a training worker that stopped without a word (terminated, crashed, killed for memory): no event
+ * fires then, and calls to it would wait forever. The worker holds a Web Lock for as long as it lives; the page
+ * asks for the same lock and gets it when the worker is gone. Without Web Locks (an insecure context), a ping
+ * every PING_MS while the worker exists, and SILENT_MS without an answer count as death.
+ */
+function watchLife(w: Worker, api: Comlink.Remote<TrainWorkerApi>): void {
+  const name = `contrastive-playground-train-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  const lost = () => workerLost(w, 'the training worker stopped unexpectedly (it may have run out of memory or crashed)');
+  void api.holdLifeLock(name).then((held) => {
+    if (trainWorker !== w) return;
+    if (held && locks) {
+      void locks.request(name, () => lost());
+      return;
+    }
+    let answered = performance.now();
+    const timer = setInterval(() => {
+      if (trainWorker !== w) return clearInterval(timer);
+      if (performance.now() - answered > SILENT_MS) {
+        clearInterval(timer);
+        lost();
+        return;
+      }
+      void api.ping().then(() => (answered = performance.now()));
+    }, PING_MS);
+  });
+}
+
+/**
+ * The training worker `w` is gone: says so with a restart button, ends the run's history record (with its
+ * metrics so far) as an error, and ends a sweep, ablation or data load that was waiting on it. Its calls never
+ * answer; they are left behind, and the next use of the worker makes a new one.
+ */
+function workerLost(w: Worker, message: string): void {
+  if (trainWorker !== w) return;
+  w.terminate();
+  trainWorker = null;
+  trainApi = null;
+  currentRun++;
+  store.setState({ status: { kind: 'error', message, restart: true } });
+  finishRun('error', message);
+  const sweep = store.getState().sweep;
+  if (sweep && (sweep.status === 'running' || sweep.status === 'paused')) {
+    sweep.runs.forEach((r, i) => {
+      if (r.status !== 'training') return;
+      void sweepMapHandles.get(sweep.id)?.get(i)?.finish('error', message, { metrics: toRunMetrics(r.metrics) });
+    });
+    setSweep(sweep.id, (s) => ({
+      status: 'error',
+      message,
+      runs: s.runs.map((r) => (r.status === 'training' || r.status === 'queued' ? { ...r, status: 'error' as const, message } : r)),
+    }));
+  }
+  const ablation = store.getState().ablation;
+  if (ablation?.status === 'running') {
+    ablationRun++;
+    store.setState({ ablation: { ...ablation, status: 'error', message } });
+  }
+  if (store.getState().custom.busy) store.setState({ custom: { ...store.getState().custom, busy: false, progress: null, error: message } });
+}
+
+/**
+ * Starts a new training worker after the last one was lost (the status line's button) and loads the dataset in
+ * it. Your own data lived in the old worker: it must be loaded again. The map worker is not touched.
+ */
+export function restartWorker(): void {
+  trainWorker?.terminate();
+  trainWorker = null;
+  trainApi = null;
+  currentRun++;
+  store.setState({ status: { kind: 'idle' } });
+  void loadDataset();
+}
+
+/** Test hook: ends the training worker as a crash would, without telling the rest of the controller. */
+export function terminateWorkerForTest(): void {
+  trainWorker?.terminate();
+}
+
+/** Test hook: destroys the training worker's WebGPU device mid-run (false when it is not on WebGPU). */
+export async function simulateDeviceLoss(): Promise<boolean> {
+  return trainApi ? trainApi.simulateDeviceLoss() : false;
+}
+
+// Browser tests reach the hooks through the page (`?test` in the address); nothing else does.
+if (typeof window !== 'undefined' && typeof location !== 'undefined' && new URLSearchParams(location.search).has('test')) {
+  (window as Window & { __playground?: unknown }).__playground = { terminateWorker: terminateWorkerForTest, simulateDeviceLoss };
 }
 
 function getTsneApi(): Comlink.Remote<TsneWorkerApi> {
@@ -103,6 +203,14 @@ export function appendEval(m: Metrics, e: EvalMetrics): Metrics {
   m.evalZStd.push(e.zStd);
   m.effRank.push(e.effRank);
   return { ...m, zDim: e.zDim, version: m.version + 1 };
+}
+
+/**
+ * Warms the training worker up for the current config (its backend initialised, its dataset parsed) while
+ * the page is idle, so Start trains at once.
+ */
+export function prepareWorker(): Promise<void> {
+  return getTrainApi().prepare(store.getState().config);
 }
 
 /** Applies a batch of the current run's events (the worker's own run ids are not used on this side). */

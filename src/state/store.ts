@@ -17,7 +17,7 @@ export type RunStatus =
   | { kind: 'paused' }
   | { kind: 'done' }
   | { kind: 'stopped' }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string; /** The training worker is gone: the status line offers a restart. */ restart?: boolean };
 
 /** Append-only series; `version` changes on each append so charts know to redraw. */
 export interface Metrics {

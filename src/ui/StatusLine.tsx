@@ -1,4 +1,5 @@
 /** One line that says what runs where, how fast, and what went wrong. */
+import { restartWorker } from '../state/controller';
 import { useApp } from '../state/store';
 
 export function StatusLine() {
@@ -29,6 +30,14 @@ export function StatusLine() {
       {status.kind === 'error' && (
         <p role="alert" className="error" data-testid="status.error">
           {status.message}
+          {status.restart && (
+            <>
+              {' '}
+              <button data-testid="worker.restart" onClick={restartWorker} title="A new training worker; the run history and the map stay">
+                Restart the worker
+              </button>
+            </>
+          )}
         </p>
       )}
     </div>

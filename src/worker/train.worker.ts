@@ -32,7 +32,9 @@ import { DATASET_INFO, isImageSet, type DatasetName } from '../shared/datasets';
 import { datasetFromFiles, type InputFile } from '../engine/imageFiles';
 import { toyDataset } from '../engine/toy';
 import { decodeImageBrowser } from './decodeImage';
-import { Trainer } from '../engine/trainer';
+import { NonFiniteLossError, Trainer } from '../engine/trainer';
+import { restoreTrainer, snapshotTrainer, type TrainerSnapshot } from '../engine/snapshot';
+import { destroyDevice, dropBackend, fallbackBackend, lostDevice, watchDevice, type DeviceWatch } from '../engine/backendFallback';
 import { registerKernelFixes } from '../engine/kernels';
 import { saveEncoderArtifacts } from '../engine/exportModel';
 
@@ -46,6 +48,8 @@ registerKernelFixes();
 /** Flush streamed steps at least this often (ms) or every STEP_BATCH steps. */
 const FLUSH_MS = 100;
 const STEP_BATCH = 10;
+/** On WebGPU, the run's weights are copied to the CPU this often (steps) and at each evaluation, to survive a lost device. */
+const SNAPSHOT_EVERY = 20;
 
 /** Parsed datasets, kept once loaded (switching back is instant); "custom" is replaced by each successful load. */
 const datasets = new Map<DatasetName, Promise<Dataset>>();
@@ -140,6 +144,11 @@ async function download(url: string, onProgress: (p: LoadProgress) => void): Pro
     throw new Error(`"${url.slice(0, 80)}" is not a URL`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`${parsed.protocol} URLs are not supported (use http or https)`);
+  // The page's Content Security Policy allows plain http only to this computer (and this page's own origin).
+  const local = parsed.hostname === 'localhost' || parsed.hostname === '127.0.0.1';
+  if (parsed.protocol === 'http:' && !local && parsed.origin !== self.location.origin) {
+    throw new Error(`${parsed.href}: plain http is allowed only from this computer (localhost); use an https URL`);
+  }
   let res: Response;
   try {
     res = await fetch(parsed);
@@ -214,6 +223,44 @@ function takeControl() {
 
 function nextTick(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A WebGPU step or evaluation, failing as soon as the device is lost (a read-back from a lost device may never settle). */
+function orLost<T>(p: Promise<T>, watch: DeviceWatch | null): Promise<T> {
+  if (!watch) return p;
+  p.catch(() => undefined);
+  return Promise.race([p, watch.whenLost.then((why) => Promise.reject(new Error(`the WebGPU device was lost (${why})`)))]);
+}
+
+/**
+ * After the WebGPU device was lost at step `lostAt`: drops the dead backend, activates the next one, and builds
+ * the run's trainer there from the last snapshot (or afresh, the same seed giving the same initial weights).
+ * The optimizer's state is not in a snapshot: it restarts, and the reason says so.
+ */
+async function continueAfterDeviceLoss(config: TrainConfig, dataset: Dataset, old: Trainer, from: TrainerSnapshot | null, lostAt: number): Promise<{ trainer: Trainer; info: BackendInfo }> {
+  try {
+    old.dispose();
+  } catch {
+    // Its buffers died with the device.
+  }
+  return exclusive(async () => {
+    const { name, skipped } = await fallbackBackend(env, 'webgpu');
+    dropBackend('webgpu');
+    for (const [choice, info] of backendCache) if (info.name === 'webgpu') backendCache.delete(choice);
+    currentBackend = name;
+    const trainer = new Trainer(config, dataset);
+    try {
+      if (from) restoreTrainer(trainer, from);
+    } catch (e) {
+      trainer.dispose();
+      throw e;
+    }
+    const optimizer = config.optimizer === 'adam' ? "Adam's moments" : 'the momentum buffer';
+    const reason =
+      `WebGPU device lost at step ${lostAt}: continuing on ${name} from the weights of step ${from?.step ?? 0}; ${optimizer} restarted from zero` +
+      (skipped.length ? ` (skipped: ${skipped.join('; ')})` : '');
+    return { trainer, info: { name, reason } };
+  });
 }
 
 /** The worker's API; the page's client is typed from it. */
@@ -295,6 +342,11 @@ const api = {
       lastTrainer?.dispose();
       lastTrainer = trainer;
       emit([{ type: 'backend', runId, info }]);
+      // On WebGPU: a watch on the device and a recent copy of the weights, to go on elsewhere if the device is lost.
+      let watch = watchDevice();
+      let snapshot: TrainerSnapshot | null = null;
+      /** Steps streamed so far: after a fallback, the steps trained again from the snapshot are not sent twice. */
+      let streamed = 0;
       const sendEval = async () => {
         if (!evaluate) return;
         lastEvalStep = trainer!.step;
@@ -327,11 +379,34 @@ const api = {
           if (my.stopped) break;
           emit([{ type: 'status', runId, status: 'training' }]);
         }
-        pending.push(await trainer.trainStep());
-        if (pending.length >= STEP_BATCH || performance.now() - lastFlush > FLUSH_MS) flush();
-        if (evaluate && (trainer.step % config.evalEvery === 0 || trainer.done || my.evalRequest)) {
+        try {
+          const m = await orLost(trainer.trainStep(), watch);
+          if (m.step >= streamed) pending.push(m);
+          streamed = Math.max(streamed, m.step + 1);
+          if (pending.length >= STEP_BATCH || performance.now() - lastFlush > FLUSH_MS) flush();
+          if (evaluate && (trainer.step % config.evalEvery === 0 || trainer.done || my.evalRequest)) {
+            flush();
+            await orLost(sendEval(), watch);
+            if (watch) snapshot = await orLost(snapshotTrainer(trainer), watch);
+          } else if (watch && trainer.step % SNAPSHOT_EVERY === 0) snapshot = await orLost(snapshotTrainer(trainer), watch);
+        } catch (e) {
+          if (e instanceof NonFiniteLossError || !(await lostDevice(watch))) {
+            flush(); // the steps before the failure stay on the charts
+            throw e;
+          }
+          const old: Trainer = trainer;
+          const lostAt: number = old.step;
+          if (lastTrainer === old) lastTrainer = null;
+          if (activeRunTrainer === old) activeRunTrainer = null;
+          const next: { trainer: Trainer; info: BackendInfo } = await continueAfterDeviceLoss(config, dataset, old, snapshot, lostAt).catch((err: Error) => {
+            throw new Error(`the WebGPU device was lost at step ${lostAt} and the run could not go on elsewhere: ${err.message}`);
+          });
+          trainer = lastTrainer = activeRunTrainer = next.trainer;
+          watch = null;
+          snapshot = null;
           flush();
-          await sendEval();
+          emit([{ type: 'backend', runId, info: next.info }]);
+          continue;
         }
         my.evalRequest?.(evaluate);
         my.evalRequest = null;
@@ -545,6 +620,19 @@ const api = {
     return result ? Comlink.transfer(result, [result.weights]) : null;
   },
 
+  /**
+   * Gets a config's backend and dataset ready before Start is pressed (the page calls it once it has loaded),
+   * so the first run starts training at once. A failure here is not reported: start() meets it again and says so.
+   */
+  async prepare(config: TrainConfig): Promise<void> {
+    try {
+      await getDataset(config.dataset);
+      if (!backendCache.has(config.backend)) await exclusive(() => useBackend(config));
+    } catch {
+      // start() reports it.
+    }
+  },
+
   /** Frees the last run's model and data (Reset). */
   release(): void {
     lastTrainer?.dispose();
@@ -564,6 +652,34 @@ const api = {
   stop(): void {
     control.stopped = true;
     control.wake();
+  },
+
+  /**
+   * Takes a Web Lock named `name` and holds it for as long as this worker lives: the page then asks for the same
+   * lock, which it gets only when the worker is gone (terminated or crashed), its way to notice a silent death.
+   * Resolves true once held; false where there are no Web Locks (the page then falls back to pings).
+   */
+  holdLifeLock(name: string): Promise<boolean> {
+    const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+    if (!locks) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      locks
+        .request(name, () => {
+          resolve(true);
+          return new Promise<void>(() => {});
+        })
+        .catch(() => resolve(false));
+    });
+  },
+
+  /** Answers at once: the page's liveness check where there are no Web Locks. */
+  ping(): boolean {
+    return true;
+  },
+
+  /** Test hook: destroys the WebGPU device under a run, as a lost device would be (false when not on WebGPU). */
+  simulateDeviceLoss(): boolean {
+    return destroyDevice();
   },
 
   /** Live tensor count, for leak checks from tests. */
