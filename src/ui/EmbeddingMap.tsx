@@ -22,10 +22,13 @@ export function EmbeddingMap() {
   const [picked, setPicked] = useState<number | null>(null);
   const view = useApp((s) => s.mapView);
   const { data, index } = useMemo(() => {
-    if (!map) return { data: [] as Data[], index: [] as number[][] };
+    // Before the first layout, the run's held-out points are drawn invisible at the origin: plotly creates their
+    // SVG nodes now (when Start is pressed), so each layout only moves them and no refresh is a long task.
+    const labels = map?.labels ?? heldOut?.labels;
+    if (!labels) return { data: [] as Data[], index: [] as number[][] };
     const classes = heldOut?.classNames ?? [];
     const byClass = new Map<number, number[]>();
-    map.labels.forEach((l, i) => {
+    labels.forEach((l, i) => {
       const list = byClass.get(l) ?? [];
       list.push(i);
       byClass.set(l, list);
@@ -36,9 +39,9 @@ export function EmbeddingMap() {
       type: 'scatter',
       mode: 'markers',
       name: classes[k] ?? String(k),
-      x: index[t]!.map((i) => map.xy[2 * i]!),
-      y: index[t]!.map((i) => map.xy[2 * i + 1]!),
-      marker: { size: 5, color: CLASS_COLORS[k % CLASS_COLORS.length] },
+      x: index[t]!.map((i) => (map ? map.xy[2 * i]! : 0)),
+      y: index[t]!.map((i) => (map ? map.xy[2 * i + 1]! : 0)),
+      marker: { size: 5, color: CLASS_COLORS[k % CLASS_COLORS.length], opacity: map ? 1 : 0 },
       hoverinfo: 'none',
     }));
     return { data, index };
@@ -100,9 +103,9 @@ export function EmbeddingMap() {
           legend: { title: { text: 'class' } },
           hovermode: 'closest',
         }}
-        onHover={(p, c) => setHovered(index[c]?.[p] ?? null)}
+        onHover={(p, c) => map && setHovered(index[c]?.[p] ?? null)}
         onUnhover={() => setHovered(null)}
-        onClick={(p, c) => setPicked(index[c]?.[p] ?? null)}
+        onClick={(p, c) => map && setPicked(index[c]?.[p] ?? null)}
       />
       <HoverImage index={hovered} />
       <NeighbourGallery query={picked} onPick={setPicked} />
