@@ -30,13 +30,14 @@ export const LESSONS: readonly Lesson[] = [
     id: 'temperature',
     title: 'Temperature τ',
     finding:
-      'SimCLR (arXiv 2002.05709, Table 5) trained with its NT-Xent loss at several temperatures. A small τ makes ' +
-      'the in-batch task easier (the positive wins more often), but the learned features were best at a middle ' +
-      'value (τ = 0.1 there), not at the smallest; too large a τ treats all negatives alike and learns less.',
+      'SimCLR (arXiv 2002.05709, Table 5) trained with its NT-Xent loss at τ from 0.05 to 1. With ℓ2-normalised ' +
+      'outputs the linear probe was best at τ = 0.1 and worse both below and above it: a small τ puts all the ' +
+      'weight on the hardest negatives, a large one treats all negatives alike. Without the normalisation the ' +
+      'contrastive task was solved more often, yet the features were worse.',
     patch: { ...FAST, method: 'simclr' },
     sweep: { axes: [{ key: 'temperature', values: [0.05, 0.1, 0.2, 0.5, 1] }] },
     hidden: ['section.model', 'section.optim', 'section.collapse', 'panel.ablation', 'temperature'],
-    watch: 'Compare the runs in the comparison table: in-batch accuracy rises as τ falls, while kNN accuracy peaks in between. The similarity view’s τ slider shows why: small τ puts all the weight on the hardest negatives.',
+    watch: 'In the sweep panel, the final kNN and in-batch accuracy against τ: the best features need not come with the highest in-batch accuracy. The similarity view’s τ slider shows how a small τ concentrates the softmax on the hardest negatives.',
   },
   {
     id: 'no-augmentation',

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG, type Method, type TrainConfig } from '../shared/config'
 import type { BackendInfo, CustomDataSummary, HeldOutImages, LoadProgress } from '../shared/messages';
 import type { MapOptions } from '../worker/tsne.worker';
 import type { SweepAxis } from '../shared/sweep';
+import type { RunMetrics } from '../shared/runs';
 
 /** Where the run is; 'error' carries what went wrong, in words. */
 export type RunStatus =
@@ -19,32 +20,14 @@ export type RunStatus =
   | { kind: 'stopped' }
   | { kind: 'error'; message: string; /** The training worker is gone: the status line offers a restart. */ restart?: boolean };
 
-/** Append-only series; `version` changes on each append so charts know to redraw. */
-export interface Metrics {
-  step: number[];
-  loss: number[];
+/**
+ * Append-only series: the saved run's metrics (shared/runs.ts, which documents each series) plus what only the
+ * page draws; `version` changes on each append so charts know to redraw.
+ */
+export interface Metrics extends RunMetrics {
+  /** The loss smoothed as TensorBoard's slider (EMA 0.9), and each step's wall time. */
   lossSmooth: number[];
-  lr: number[];
-  acc: number[];
-  /** Collapse meter per step (training batch): std of the normalised projection. */
-  zStd: number[];
   stepMs: number[];
-  evalStep: number[];
-  knn: number[];
-  /** kNN on z; linear probes on h, z, and h with 1% and 10% of the labels (NaN when off). */
-  knnZ: number[];
-  probeH: number[];
-  probeZ: number[];
-  probeH1: number[];
-  probeH10: number[];
-  /** Wang & Isola's alignment and uniformity per evaluation. */
-  align: number[];
-  uniform: number[];
-  /** Collapse meter per evaluation (held-out set): std and effective rank of the normalised projection. */
-  evalZStd: number[];
-  effRank: number[];
-  /** Dimension d of the projection the meter reads. */
-  zDim: number;
   version: number;
 }
 
