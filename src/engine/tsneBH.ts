@@ -835,35 +835,44 @@ function orthonormalise(Q: Float64Array, d: number, p: number): void {
 }
 
 /**
+ * Reads and checks the options both t-SNE optimisers share (Barnes-Hut here, exact on tfjs in tsneGpu.ts), with
+ * scikit-learn's defaults, so the two run the same schedule; `who` names the caller in the messages.
+ */
+export function readTsneOptions(who: string, data: Float32Array, n: number, d: number, opts: Omit<TsneBHOptions, 'angle'>) {
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(d) || d < 1) throw new RangeError(`${who}: bad shape n=${n}, d=${d}`);
+  if (data.length < n * d) throw new RangeError(`${who}: data has ${data.length} values, need n*d = ${n * d}`);
+  const perplexity = opts.perplexity ?? 30;
+  const iterations = opts.iterations ?? 1000;
+  const exaggeration = opts.earlyExaggeration ?? 12;
+  const init = opts.init ?? 'pca';
+  const warm = typeof init !== 'string';
+  if (!(perplexity > 0)) throw new RangeError(`${who}: perplexity must be > 0, got ${perplexity}`);
+  if (!Number.isInteger(iterations) || iterations < 0) throw new RangeError(`${who}: bad iterations ${iterations}`);
+  if (!(exaggeration > 0)) throw new RangeError(`${who}: earlyExaggeration must be > 0, got ${exaggeration}`);
+  if (warm && init.length !== n * 2) throw new RangeError(`${who}: init has ${init.length} values, need n*2 = ${n * 2}`);
+  if (!warm && init !== 'pca' && init !== 'random') throw new RangeError(`${who}: init must be 'pca', 'random' or a layout, got ${String(init)}`);
+  const lrOpt = opts.learningRate ?? 'auto';
+  const learningRate = lrOpt === 'auto' ? Math.max(n / exaggeration / 4, 50) : lrOpt;
+  if (!(learningRate > 0)) throw new RangeError(`${who}: learningRate must be > 0, got ${learningRate}`);
+  const exaggerationIters = warm ? 0 : Math.max(0, Math.min(opts.exaggerationIters ?? 250, iterations));
+  // `layout` is the warm start (null for 'pca' or 'random'), so callers need no cast.
+  const layout = typeof init === 'string' ? null : init;
+  return { perplexity, iterations, exaggeration, init, layout, learningRate, exaggerationIters, onProgress: opts.onProgress, seed: opts.seed ?? 0 };
+}
+
+/**
  * Lays out n embeddings (n × d, row-major) in 2-D with Barnes-Hut t-SNE (van der Maaten 2014) in
  * O(N log N) per iteration; returns the centred layout, n*2. Same options and warm-start convention as `tsne()`.
  */
 export function tsneBH(data: Float32Array, n: number, d: number, opts: TsneBHOptions = {}): Float32Array {
-  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(d) || d < 1) throw new RangeError(`tsneBH: bad shape n=${n}, d=${d}`);
-  if (data.length < n * d) throw new RangeError(`tsneBH: data has ${data.length} values, need n*d = ${n * d}`);
-  const perplexity = opts.perplexity ?? 30;
-  const iterations = opts.iterations ?? 1000;
-  const exaggeration = opts.earlyExaggeration ?? 12;
+  const { perplexity, iterations, exaggeration, init, layout, learningRate, exaggerationIters, onProgress, seed } = readTsneOptions('tsneBH', data, n, d, opts);
   const angle = opts.angle ?? 0.5;
-  const init = opts.init ?? 'pca';
-  const warm = typeof init !== 'string';
-  if (!(perplexity > 0)) throw new RangeError(`tsneBH: perplexity must be > 0, got ${perplexity}`);
-  if (!Number.isInteger(iterations) || iterations < 0) throw new RangeError(`tsneBH: bad iterations ${iterations}`);
-  if (!(exaggeration > 0)) throw new RangeError(`tsneBH: earlyExaggeration must be > 0, got ${exaggeration}`);
   if (!(angle >= 0)) throw new RangeError(`tsneBH: angle must be ≥ 0, got ${angle}`);
-  if (warm && init.length !== n * 2) throw new RangeError(`tsneBH: init has ${init.length} values, need n*2 = ${n * 2}`);
-  if (!warm && init !== 'pca' && init !== 'random') throw new RangeError(`tsneBH: init must be 'pca', 'random' or a layout, got ${String(init)}`);
-  const lrOpt = opts.learningRate ?? 'auto';
-  const learningRate = lrOpt === 'auto' ? Math.max(n / exaggeration / 4, 50) : lrOpt;
-  if (!(learningRate > 0)) throw new RangeError(`tsneBH: learningRate must be > 0, got ${learningRate}`);
-  const exaggerationIters = warm ? 0 : Math.max(0, Math.min(opts.exaggerationIters ?? 250, iterations));
-  const onProgress = opts.onProgress;
-  const seed = opts.seed ?? 0;
 
   const m = 2 * n;
   const Y = new Float64Array(m);
-  if (warm) {
-    for (let k = 0; k < m; k++) Y[k] = init[k]!;
+  if (layout) {
+    for (let k = 0; k < m; k++) Y[k] = layout[k]!;
   } else if (n >= 2) {
     let pcaOk = false;
     if (init === 'pca' && d >= 2) {

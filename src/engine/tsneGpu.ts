@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gaussian, mulberry32 } from './rng';
-import { jointProbabilitiesNN, pcaScores, type SparseP, type TsneBHOptions } from './tsneBH';
+import { jointProbabilitiesNN, pcaScores, readTsneOptions, type SparseP, type TsneBHOptions } from './tsneBH';
 
 /** Options for {@link tsneTf}: those of `tsneBH` without the Barnes-Hut angle (the gradient here is exact). */
 export type TsneTfOptions = Omit<TsneBHOptions, 'angle'>;
@@ -121,32 +121,15 @@ export function exactGradientTf(P: tf.Tensor2D, Y: tf.Tensor2D, exaggeration = 1
  * Throws a RangeError for n > {@link TSNE_TF_MAX_N} (the dense P would not fit): use `tsneBH` then.
  */
 export async function tsneTf(data: Float32Array, n: number, d: number, opts: TsneTfOptions = {}): Promise<Float32Array> {
-  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(d) || d < 1) throw new RangeError(`tsneTf: bad shape n=${n}, d=${d}`);
   if (n > TSNE_TF_MAX_N) throw new RangeError(`tsneTf: n = ${n} exceeds ${TSNE_TF_MAX_N} (the dense n × n P would not fit); use tsneBH`);
-  if (data.length < n * d) throw new RangeError(`tsneTf: data has ${data.length} values, need n*d = ${n * d}`);
-  const perplexity = opts.perplexity ?? 30;
-  const iterations = opts.iterations ?? 1000;
-  const exaggeration = opts.earlyExaggeration ?? 12;
-  const init = opts.init ?? 'pca';
-  const warm = typeof init !== 'string';
-  if (!(perplexity > 0)) throw new RangeError(`tsneTf: perplexity must be > 0, got ${perplexity}`);
-  if (!Number.isInteger(iterations) || iterations < 0) throw new RangeError(`tsneTf: bad iterations ${iterations}`);
-  if (!(exaggeration > 0)) throw new RangeError(`tsneTf: earlyExaggeration must be > 0, got ${exaggeration}`);
-  if (warm && init.length !== n * 2) throw new RangeError(`tsneTf: init has ${init.length} values, need n*2 = ${n * 2}`);
-  if (!warm && init !== 'pca' && init !== 'random') throw new RangeError(`tsneTf: init must be 'pca', 'random' or a layout, got ${String(init)}`);
-  const lrOpt = opts.learningRate ?? 'auto';
-  const learningRate = lrOpt === 'auto' ? Math.max(n / exaggeration / 4, 50) : lrOpt;
-  if (!(learningRate > 0)) throw new RangeError(`tsneTf: learningRate must be > 0, got ${learningRate}`);
-  const exaggerationIters = warm ? 0 : Math.max(0, Math.min(opts.exaggerationIters ?? 250, iterations));
-  const onProgress = opts.onProgress;
-  const seed = opts.seed ?? 0;
+  const { perplexity, iterations, exaggeration, init, layout, learningRate, exaggerationIters, onProgress, seed } = readTsneOptions('tsneTf', data, n, d, opts);
 
   // Initial layout on the CPU, coordinate-major (x's then y's), exactly as tsneBH's.
   const Y0 = new Float32Array(2 * n);
-  if (warm) {
+  if (layout) {
     for (let i = 0; i < n; i++) {
-      Y0[i] = init[2 * i]!;
-      Y0[n + i] = init[2 * i + 1]!;
+      Y0[i] = layout[2 * i]!;
+      Y0[n + i] = layout[2 * i + 1]!;
     }
   } else if (n >= 2) {
     let pcaOk = false;

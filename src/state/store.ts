@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG, type Method, type TrainConfig } from '../shared/config'
 import type { BackendInfo, CustomDataSummary, HeldOutImages, LoadProgress } from '../shared/messages';
 import type { MapOptions } from '../worker/tsne.worker';
 import type { SweepAxis } from '../shared/sweep';
-import type { RunMetrics } from '../shared/runs';
+import { emptyRunMetrics, type RunMetrics } from '../shared/runs';
 
 /** Where the run is; 'error' carries what went wrong, in words. */
 export type RunStatus =
@@ -140,28 +140,7 @@ export interface AppState {
 }
 
 export function emptyMetrics(): Metrics {
-  return {
-    step: [],
-    loss: [],
-    lossSmooth: [],
-    lr: [],
-    acc: [],
-    zStd: [],
-    stepMs: [],
-    evalStep: [],
-    knn: [],
-    knnZ: [],
-    probeH: [],
-    probeZ: [],
-    probeH1: [],
-    probeH10: [],
-    align: [],
-    uniform: [],
-    evalZStd: [],
-    effRank: [],
-    zDim: 0,
-    version: 0,
-  };
+  return { ...emptyRunMetrics(), lossSmooth: [], stepMs: [], version: 0 };
 }
 
 export const store = createStore<AppState>(() => ({
