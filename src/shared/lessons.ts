@@ -37,7 +37,7 @@ export const LESSONS: readonly Lesson[] = [
     patch: { ...FAST, method: 'simclr' },
     sweep: { axes: [{ key: 'temperature', values: [0.05, 0.1, 0.2, 0.5, 1] }] },
     hidden: ['section.model', 'section.optim', 'section.collapse', 'panel.ablation', 'temperature'],
-    watch: 'In the sweep panel, the final kNN and in-batch accuracy against τ: the best features need not come with the highest in-batch accuracy. The similarity view’s τ slider shows how a small τ concentrates the softmax on the hardest negatives.',
+    watch: 'In the sweep panel, the final kNN accuracy and the in-batch accuracy against τ: the best features need not come with the highest in-batch accuracy. The similarity view’s τ slider shows how a small τ concentrates the softmax on the hardest negatives.',
   },
   {
     id: 'no-augmentation',

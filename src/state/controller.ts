@@ -104,7 +104,7 @@ function workerLost(w: Worker, message: string): void {
   if (sweep && (sweep.status === 'running' || sweep.status === 'paused')) {
     sweep.runs.forEach((r, i) => {
       if (r.status !== 'training') return;
-      void sweepMapHandles.get(sweep.id)?.get(i)?.finish('error', message, { metrics: toRunMetrics(r.metrics) });
+      void sweepHandle(sweep.id, i)?.finish('error', message, { metrics: toRunMetrics(r.metrics) });
     });
     setSweep(sweep.id, (s) => ({
       status: 'error',
@@ -257,10 +257,7 @@ function onEvents(events: WorkerEvent[], run: number): void {
 }
 
 /** The history handle a run's late map belongs to (the map may arrive after the run has finished). */
-const mapHandles = new Map<number, RunHandle>();
-function mapHandle(run: number): RunHandle | undefined {
-  return mapHandles.get(run);
-}
+let mapHandle: RunHandle | null = null;
 
 /** Queues a t-SNE layout; only the newest embeddings wait while one is being computed. */
 function requestMap(job: NonNullable<typeof tsnePending>): void {
@@ -291,7 +288,7 @@ async function drainMap(): Promise<void> {
       const ms = performance.now() - t0;
       if (job.run === currentRun) {
         store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method, ms, workerMs, engine } });
-        mapHandle(job.run)?.update({ map: { step: job.step, xy: xy.slice() } });
+        mapHandle?.update({ map: { step: job.step, xy: xy.slice() } });
       }
     }
   } catch (e) {
@@ -312,8 +309,7 @@ export async function start(): Promise<void> {
   store.setState({ runHeldOut: store.getState().heldOut });
   finishRun('stopped');
   runHandle = trackRun({ config });
-  mapHandles.clear();
-  mapHandles.set(run, runHandle);
+  mapHandle = runHandle;
   lastMetricsSave = 0;
   try {
     // Events of a run that was since restarted or reset are dropped here.
@@ -554,7 +550,10 @@ let sweepCounter = 0;
 const sweepMapPending = new Map<number, { embeddings: Float32Array; dim: number; labels: Int32Array; step: number; sweep: number }>();
 let sweepMapBusy = false;
 /** Each sweep's history handles by run index, for maps laid out after a run ended. */
-const sweepMapHandles = new Map<number, Map<number, RunHandle>>();
+let sweepMapHandles: { sweep: number; handles: Map<number, RunHandle> } | null = null;
+function sweepHandle(sweep: number, index: number): RunHandle | undefined {
+  return sweepMapHandles?.sweep === sweep ? sweepMapHandles.handles.get(index) : undefined;
+}
 
 function setSweep(id: number, patch: (s: SweepState) => Partial<SweepState>): void {
   const cur = store.getState().sweep;
@@ -588,7 +587,7 @@ async function drainSweepMaps(): Promise<void> {
         { ...view, iterations: Math.min(view.iterations, 400) },
       );
       setSweepRun(job.sweep, index, () => ({ map: { step: job.step, xy, labels: job.labels } }));
-      sweepMapHandles.get(job.sweep)?.get(index)?.update({ map: { step: job.step, xy: xy.slice() } });
+      sweepHandle(job.sweep, index)?.update({ map: { step: job.step, xy: xy.slice() } });
     }
   } catch (e) {
     const sweep = store.getState().sweep;
@@ -609,8 +608,7 @@ export async function startSweep(plan: Extract<SweepPlan, { ok: true }>, mode: S
   const sweepId = `sweep-${Date.now().toString(36)}-${id}`;
   const handles = new Map<number, RunHandle>();
   const lastSave = new Map<number, number>();
-  sweepMapHandles.clear();
-  sweepMapHandles.set(id, handles);
+  sweepMapHandles = { sweep: id, handles };
   const runs = plan.runs.map((r) => ({
     label: r.label,
     at: r.at,
