@@ -8,6 +8,7 @@ import { methodDefaults } from '../src/shared/config';
 import { DATASET_INFO } from '../src/shared/datasets';
 import { datasetFromIdx } from '../src/engine/data';
 import { registerKernelFixes, setWasmKernelOptions } from '../src/engine/kernels';
+import { configureWasmThreads } from '../src/engine/wasmThreads';
 import { Trainer } from '../src/engine/trainer';
 import type { ProfileRequest } from './profile';
 import { instrumentWasmKernels, profileTrainer } from './profileCore';
@@ -31,7 +32,9 @@ self.onmessage = async (e: MessageEvent<ProfileRequest>) => {
       // tfjs-backend-wasm sizes XNNPACK's pool as min(requested, hardwareConcurrency / 2): on 2 cores, 1 thread.
       Object.defineProperty(self.navigator, 'hardwareConcurrency', { get: () => req.cores, configurable: true });
     }
+    // As the app (engine/wasmThreads.ts) unless told otherwise.
     if (req.threads > 0) setThreadsCount(req.threads);
+    else if (req.cores <= 0) configureWasmThreads();
     registerKernelFixes();
     setWasmKernelOptions({ filterGemm: req.filterGemm, wasmLoops: req.wasmLoops });
     await tf.setBackend('wasm');

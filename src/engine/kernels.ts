@@ -49,7 +49,10 @@ type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
 /** Choices the benchmarks compare; the defaults are what the app uses. */
 export interface WasmKernelOptions {
-  /** The filter gradient's GEMM: BatchMatMul, a 1×1 Conv2D, or 'auto' (Conv2D when the module has threads). */
+  /**
+   * The filter gradient's GEMM: BatchMatMul, or a 1×1 Conv2D (on XNNPACK's thread pool); 'auto' is the BatchMatMul,
+   * measured faster with 1 and with 2 threads on a 2-core machine (`npm run bench:profile -- --browser --filter-gemm …`).
+   */
   filterGemm: 'auto' | 'matmul' | 'conv';
   /** Run the kernels' copy loops as WebAssembly (engine/wasmLoops.ts) rather than JS. */
   wasmLoops: boolean;
@@ -64,15 +67,6 @@ export function wasmLoopsActive(): boolean {
 
 export function setWasmKernelOptions(o: Partial<WasmKernelOptions>): void {
   Object.assign(options, o);
-}
-
-/**
- * Whether XNNPACK runs on more than one thread: the threaded build (cross-origin isolated pages) with a pool of
- * two or more (tfjs-backend-wasm gives it hardwareConcurrency / 2 threads, so one on a 2-core machine).
- */
-function hasThreads(backend: WasmBackend): boolean {
-  const wasm = (backend as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm;
-  return (wasm?.tfjs?.getThreadsCount?.() ?? 1) > 1;
 }
 
 interface BackpropFilterAttrs {
@@ -149,13 +143,14 @@ function im2colT(
 /**
  * dW[kh, kw, ci, co] = Σ_{n, oh, ow} x_pad[n, oh·s + kh, ow·s + kw, ci] · dy[n, oh, ow, co], i.e. dW = Pᵀ·dy with P
  * the im2col matrix of x ([N·OH·OW, KH·KW·Cin]). We write Pᵀ straight from x on the heap (a gather, no
- * arithmetic), and the reduction is one GEMM on XNNPACK: a BatchMatMul Pᵀ · dy[N·OH·OW, Cout] (faster on one
- * thread), or, where the module has threads, a 1×1 Conv2D of Pᵀ (as [1, KH·KW·Cin, 1, N·OH·OW]) with dy as its
- * filter, since tfjs-backend-wasm runs Conv2D on XNNPACK's thread pool and BatchMatMul on one thread. (Its
- * transposed matmuls, and Transpose, are scalar loops.)
+ * arithmetic), and the reduction is one GEMM on XNNPACK: a BatchMatMul Pᵀ · dy[N·OH·OW, Cout], or (an option
+ * for the benchmarks) a 1×1 Conv2D of Pᵀ (as [1, KH·KW·Cin, 1, N·OH·OW]) with dy as its filter, which runs on
+ * XNNPACK's thread pool where BatchMatMul runs on one thread, but packs a filter as long as the batch and was
+ * no faster. Blocking the long reduction into short GEMMs was tried too: XNNPACK builds an operator for each
+ * (about 80 µs), which ate the gain. (tfjs-backend-wasm's transposed matmuls, and Transpose, are scalar loops.)
  */
 function backpropFilter(x: tf.TensorInfo, dy: tf.TensorInfo, a: BackpropFilterAttrs, backend: WasmBackend): tf.TensorInfo {
-  const asConv = options.filterGemm === 'conv' || (options.filterGemm === 'auto' && hasThreads(backend));
+  const asConv = options.filterGemm === 'conv';
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, strideHeight: sh, strideWidth: sw, filterHeight: KH, filterWidth: KW } = info;
   const M = n * OH * OW;

@@ -4,7 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -36,6 +36,7 @@ import { NonFiniteLossError, Trainer } from '../engine/trainer';
 import { restoreTrainer, snapshotTrainer, type TrainerSnapshot } from '../engine/snapshot';
 import { destroyDevice, dropBackend, fallbackBackend, lostDevice, watchDevice, type DeviceWatch } from '../engine/backendFallback';
 import { registerKernelFixes } from '../engine/kernels';
+import { configureWasmThreads } from '../engine/wasmThreads';
 import { saveEncoderArtifacts } from '../engine/exportModel';
 
 setWasmPaths({
@@ -43,6 +44,7 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
+configureWasmThreads();
 registerKernelFixes();
 
 /** Flush streamed steps at least this often (ms) or every STEP_BATCH steps. */
@@ -186,6 +188,16 @@ async function buildCustom(files: InputFile[], options: CustomDataOptions, onPro
   return { name: ds.name, n: ds.n, h: ds.h, w: ds.w, c: ds.c, classNames: ds.classNames, unlabelled: !!ds.unlabelled, skipped: ds.skipped, ms: performance.now() - t0 };
 }
 
+/** How the WASM module runs: XNNPACK's threads (the threaded build loads only on a cross-origin-isolated page). */
+function wasmThreadsNote(): string {
+  try {
+    const n = getThreadsCount();
+    return `${n} thread${n === 1 ? '' : 's'}`;
+  } catch {
+    return 'threads unknown';
+  }
+}
+
 /** Sets up the backend a config asks for (measured once per choice, then cached) and returns what was chosen. */
 async function useBackend(config: TrainConfig): Promise<BackendInfo> {
   activeConfig = config;
@@ -193,6 +205,7 @@ async function useBackend(config: TrainConfig): Promise<BackendInfo> {
   if (info) await tf.setBackend(info.name);
   else {
     info = await chooseBackend(config.backend, env);
+    if (info.name === 'wasm') info = { ...info, reason: `${info.reason} (${wasmThreadsNote()})` };
     backendCache.set(config.backend, info);
   }
   currentBackend = info.name;
