@@ -6,10 +6,12 @@
  * so other work on the machine does not inflate them much (Node runs the WASM backend on one thread);
  * `--wall` uses wall time. `--browser` runs the same in headless Chromium's worker, with the app's WASM build
  * (threaded SIMD where the page is cross-origin isolated) and wall time; `--threads N` sets XNNPACK's threads
- * there, and `--cores N` the hardwareConcurrency its module sees (it gives XNNPACK half of it). `--shapes` splits each kernel's row by its input shapes; `--filter-gemm matmul|conv` picks the filter
- * gradient's GEMM and `--js-loops` the JS versions of our kernels' copy loops (engine/kernels.ts).
+ * there, and `--cores N` the hardwareConcurrency its module sees (it gives XNNPACK half of it). `--shapes` splits each kernel's row by its input shapes; `--filter-grad direct|gemm` computes the filter
+ * gradient directly (our WebAssembly SIMD tiles, the default) or as im2col + GEMM, `--filter-gemm matmul|conv` picks
+ * that GEMM, and `--js-loops` the JS versions of our kernels' copy loops (engine/kernels.ts).
  *   npm run bench:profile [-- --steps N] [--batch N] [--method simclr|…] [--top N] [--wall] [--shapes]
- *                         [--browser [--threads N] [--cores N]] [--filter-gemm auto|matmul|conv] [--js-loops]
+ *                         [--browser [--threads N] [--cores N]] [--filter-grad direct|gemm]
+ *                         [--filter-gemm auto|matmul|conv] [--js-loops]
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,7 @@ export interface ProfileRequest {
   /** Browser only: the hardwareConcurrency the WASM module sees (it uses half of it for XNNPACK). */
   cores: number;
   filterGemm: WasmKernelOptions['filterGemm'];
+  filterGrad: WasmKernelOptions['filterGrad'];
   /** The kernels' copy loops as WebAssembly (default) or JS (`--js-loops`). */
   wasmLoops: boolean;
 }
@@ -49,6 +52,7 @@ const REQ: ProfileRequest = {
   threads: Number(arg('threads', '-1')),
   cores: Number(arg('cores', '-1')),
   filterGemm: arg('filter-gemm', 'auto') as WasmKernelOptions['filterGemm'],
+  filterGrad: arg('filter-grad', 'direct') as WasmKernelOptions['filterGrad'],
   wasmLoops: !process.argv.includes('--js-loops'),
 };
 const TOP = Number(arg('top', '40'));
@@ -58,7 +62,7 @@ const PORT = 4183;
 async function inNode(): Promise<ProfileResult> {
   const wall = process.argv.includes('--wall');
   registerKernelFixes();
-  setWasmKernelOptions({ filterGemm: REQ.filterGemm, wasmLoops: REQ.wasmLoops });
+  setWasmKernelOptions({ filterGemm: REQ.filterGemm, filterGrad: REQ.filterGrad, wasmLoops: REQ.wasmLoops });
   await tf.setBackend('wasm');
   await tf.ready();
   instrumentWasmKernels();
@@ -73,7 +77,7 @@ async function inNode(): Promise<ProfileResult> {
             return (u.user + u.system) / 1000;
           },
       clock: wall ? 'wall time' : 'CPU time of this process',
-      setup: `tfjs ${tf.version.tfjs}, wasm in Node ${process.version} (one thread), filter GEMM ${REQ.filterGemm}, ${REQ.wasmLoops ? 'WASM' : 'JS'} copy loops; ${REQ.method}, batch ${REQ.batch} (${2 * REQ.batch} views)`,
+      setup: `tfjs ${tf.version.tfjs}, wasm in Node ${process.version} (one thread), filter gradient ${REQ.filterGrad === 'direct' ? 'direct' : `GEMM ${REQ.filterGemm}`}, ${REQ.wasmLoops ? 'WASM' : 'JS'} copy loops; ${REQ.method}, batch ${REQ.batch} (${2 * REQ.batch} views)`,
     });
   } finally {
     t.dispose();

@@ -36,7 +36,7 @@ self.onmessage = async (e: MessageEvent<ProfileRequest>) => {
     if (req.threads > 0) setThreadsCount(req.threads);
     else if (req.cores <= 0) configureWasmThreads();
     registerKernelFixes();
-    setWasmKernelOptions({ filterGemm: req.filterGemm, wasmLoops: req.wasmLoops });
+    setWasmKernelOptions({ filterGemm: req.filterGemm, filterGrad: req.filterGrad, wasmLoops: req.wasmLoops });
     await tf.setBackend('wasm');
     await tf.ready();
     instrumentWasmKernels();
@@ -52,7 +52,7 @@ self.onmessage = async (e: MessageEvent<ProfileRequest>) => {
         clock: 'wall time (worker)',
         setup:
           `tfjs ${tf.version.tfjs}, wasm in Chromium's worker: SIMD ${simd}, threads ${threads} (XNNPACK threads ${getThreadsCount()}, ` +
-          `crossOriginIsolated ${self.crossOriginIsolated}), filter GEMM ${req.filterGemm}, ${req.wasmLoops ? 'WASM' : 'JS'} copy loops; ${req.method}, batch ${req.batch} (${2 * req.batch} views)`,
+          `crossOriginIsolated ${self.crossOriginIsolated}), filter gradient ${req.filterGrad === 'direct' ? 'direct' : `GEMM ${req.filterGemm}`}, ${req.wasmLoops ? 'WASM' : 'JS'} copy loops; ${req.method}, batch ${req.batch} (${2 * req.batch} views)`,
       });
       self.postMessage({ result });
     } finally {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerKernelFixes, setWasmKernelOptions, wasmLoopsActive } from './kernels';
+import { directFilterGradActive, registerKernelFixes, setWasmKernelOptions, wasmLoopsActive } from './kernels';
 import { gaussian, mulberry32 } from './rng';
 
 function rand(shape: number[], seed: number): tf.Tensor {
@@ -34,6 +34,18 @@ const CASES: ConvCase[] = [
   { x: [2, 10, 9, 2], f: [3, 2, 2, 3], s: [2, 1], pad: 'same' },
   { x: [2, 8, 8, 2], f: [3, 3, 2, 2], s: 2, pad: [[0, 0], [2, 1], [0, 2], [0, 0]] },
   { x: [1, 6, 6, 1], f: [3, 3, 1, 1], s: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]] },
+  // Every tile of the direct filter gradient and its remainders: Cin = 1, 3, 5, 6, 8 (4-channel tiles plus
+  // 1-channel ones); Cout = 1, 3, 4, 12, 16, 20, 31 (8-, 4- and 1-channel tiles, and 16 for one input channel).
+  { x: [3, 10, 9, 1], f: [3, 3, 1, 31], s: 1, pad: 'same' },
+  { x: [2, 9, 11, 3], f: [3, 3, 3, 12], s: 2, pad: 'same' },
+  { x: [2, 11, 10, 5], f: [3, 2, 5, 1], s: 3, pad: 'same' },
+  { x: [2, 8, 9, 6], f: [2, 3, 6, 3], s: [1, 2], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [3, 7, 7, 8], f: [3, 3, 8, 4], s: 3, pad: [[0, 0], [2, 2], [1, 3], [0, 0]] },
+  { x: [2, 6, 7, 4], f: [3, 3, 4, 20], s: 1, pad: 'valid' },
+  { x: [2, 9, 9, 1], f: [5, 5, 1, 16], s: 2, pad: 'same' },
+  // Many images (the direct path's blocks of images), a filter larger than the image with padding.
+  { x: [40, 12, 12, 8], f: [3, 3, 8, 8], s: 1, pad: 'same' },
+  { x: [2, 3, 3, 4], f: [5, 5, 4, 8], s: 1, pad: 'same' },
 ];
 
 /** Gradients of Σ relu(conv2d(x, w) + b) · r with respect to x, w and b, computed on the active backend. */
@@ -111,29 +123,39 @@ describe('convolution gradients on WASM (Conv2DBackpropFilter, Conv2DBackpropInp
     registerKernelFixes();
     expect(await tf.setBackend('wasm')).toBe(true);
     expect(wasmLoopsActive()).toBe(true);
-    // With the compiled copy loops (the default) and with their JS versions.
-    for (const [fused, wasmLoops] of [[false, true], [true, true], [false, false]]) {
-      setWasmKernelOptions({ wasmLoops });
-      CASES.forEach((c, i) => {
-        const got = convGrads(c, 10 * i, fused);
-        const what = `case ${i}${fused ? ', fused' : ''}${wasmLoops ? '' : ', JS loops'}`;
-        ['dx', 'dW', 'db'].forEach((name, k) => expect(relErr(got[k]!, refs[i]![k]!), `${name} of ${what}`).toBeLessThan(1e-5));
-      });
+    expect(directFilterGradActive()).toBe(true);
+    // The filter gradient direct (the default) and as im2col + GEMM; with the compiled copy loops (the default)
+    // and with their JS versions.
+    for (const filterGrad of ['direct', 'gemm'] as const) {
+      for (const [fused, wasmLoops] of [[false, true], [true, true], [false, false]]) {
+        setWasmKernelOptions({ filterGrad, wasmLoops });
+        expect(directFilterGradActive()).toBe(filterGrad === 'direct');
+        CASES.forEach((c, i) => {
+          const got = convGrads(c, 10 * i, fused);
+          const what = `case ${i}, ${filterGrad}${fused ? ', fused' : ''}${wasmLoops ? '' : ', JS loops'}`;
+          ['dx', 'dW', 'db'].forEach((name, k) => expect(relErr(got[k]!, refs[i]![k]!), `${name} of ${what}`).toBeLessThan(1e-5));
+        });
+      }
     }
-    setWasmKernelOptions({ wasmLoops: true });
+    setWasmKernelOptions({ filterGrad: 'direct', wasmLoops: true });
   });
 
   it('leave no tensors and no heap memory behind', async () => {
     registerKernelFixes();
     await tf.setBackend('wasm');
     const heapIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-    convGrads(CASES[7]!, 1);
-    const before = { ...tf.memory(), ids: heapIds() };
-    for (let i = 0; i < 3; i++) convGrads(CASES[7]!, 1);
-    for (let i = 0; i < 3; i++) convGrads(CASES[10]!, 1, true);
-    expect(tf.memory().numTensors).toBe(before.numTensors);
-    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
-    expect(heapIds()).toBe(before.ids);
+    for (const filterGrad of ['direct', 'gemm'] as const) {
+      setWasmKernelOptions({ filterGrad });
+      convGrads(CASES[7]!, 1);
+      const before = { ...tf.memory(), ids: heapIds() };
+      for (let i = 0; i < 3; i++) convGrads(CASES[7]!, 1);
+      for (let i = 0; i < 3; i++) convGrads(CASES[10]!, 1, true);
+      for (let i = 0; i < 3; i++) convGrads(CASES[16]!, 1);
+      expect(tf.memory().numTensors, filterGrad).toBe(before.numTensors);
+      expect(tf.memory().numDataBuffers, filterGrad).toBe(before.numDataBuffers);
+      expect(heapIds(), filterGrad).toBe(before.ids);
+    }
+    setWasmKernelOptions({ filterGrad: 'direct' });
   });
 });
 
