@@ -4,17 +4,24 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { loadConfigFromUrl, loadDataset, prepareWorker, setMapEngine } from './state/controller';
 import { initHistory } from './state/history';
+import { loadPlotly } from './ui/Plot';
 import './styles.css';
 
 // The run history opens first: a run left 'running' by a reload becomes 'interrupted' before any new run starts.
 void initHistory();
 loadConfigFromUrl();
 window.addEventListener('hashchange', loadConfigFromUrl);
-// Then the worker sets up the backend, so Start trains at once.
-void loadDataset().then(() => prepareWorker());
+// The worker loads the dataset (the page gets the held-out images for the map's thumbnails) and, at the same
+// time, sets up the backend, so Start trains at once.
+void loadDataset();
+void prepareWorker();
 // A developer switch in the query (not the shared hash): ?mapEngine=gpu|cpu picks the map's t-SNE engine.
 const mapEngine = new URLSearchParams(location.search).get('mapEngine');
 if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);
+
+// plotly.js loads when a chart first has data or a run starts, or else once the page has been idle a while
+// (its evaluation is one long task; better before a run than in the middle of one).
+setTimeout(() => (window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 0)))(() => void loadPlotly()), 2500);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -42,3 +42,27 @@ describe('Trainer.trainSteps (one readback per k steps)', () => {
     if (error) expect(error).toBeInstanceOf(NonFiniteLossError);
   });
 });
+
+describe('Trainer.evaluateWith (step 0 evaluated after the first step)', () => {
+  it('equals evaluate() at the weights given, reports their step, and puts the current weights back', async () => {
+    const t = new Trainer({ ...CONFIG, probes: true }, toyDataset());
+    const before = await t.evaluate();
+    const initial = t.cloneWeights();
+    await t.trainStep();
+    await t.trainStep();
+    const trained = await t.evaluate();
+    const tensors = tf.memory().numTensors;
+    const late = await t.evaluateWith(initial, 0);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(late.step).toBe(0);
+    expect(t.step).toBe(2);
+    expect(Array.from(late.embeddings)).toEqual(Array.from(before.embeddings));
+    for (const key of ['knnAcc', 'knnAccZ', 'probeH', 'align', 'uniform', 'zStd'] as const) expect(late[key]).toBe(before[key]);
+    // The trained weights are back: evaluating again gives the trained figures.
+    const again = await t.evaluate();
+    expect(Array.from(again.embeddings)).toEqual(Array.from(trained.embeddings));
+    expect(Array.from(trained.embeddings)).not.toEqual(Array.from(before.embeddings));
+    tf.dispose(initial);
+    t.dispose();
+  });
+});

@@ -361,6 +361,32 @@ export class Trainer {
     }
   }
 
+  /** Copies of the online network's weights now (the caller disposes them), for `evaluateWith` later. */
+  cloneWeights(): tf.Tensor[] {
+    return this.model.variables.map((v) => tf.clone(v));
+  }
+
+  /**
+   * `evaluate()` with the online network's weights set to `weights` (from `cloneWeights`), reported as step
+   * `step`; the current weights and step are put back after. The worker evaluates step 0 this way after the
+   * first step, so the first loss point does not wait for the evaluation.
+   */
+  async evaluateWith(weights: readonly tf.Tensor[], step: number): ReturnType<Trainer['evaluate']> {
+    const vars = this.model.variables;
+    if (weights.length !== vars.length) throw new Error(`evaluateWith: ${weights.length} weights for ${vars.length} variables`);
+    const current = this.cloneWeights();
+    const saved = this.stepIndex;
+    try {
+      vars.forEach((v, i) => v.assign(weights[i]!));
+      this.stepIndex = step;
+      return await this.evaluate();
+    } finally {
+      this.stepIndex = saved;
+      vars.forEach((v, i) => v.assign(current[i]!));
+      tf.dispose(current);
+    }
+  }
+
   dispose(): void {
     this.model.dispose();
     this.target?.dispose();

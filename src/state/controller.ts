@@ -240,7 +240,7 @@ function onEvents(events: WorkerEvent[], run: number): void {
         store.setState({ metrics: m });
         runHandle?.update({
           metrics: toRunMetrics(m),
-          embeddings: { step: ev.eval.step, dim: ev.dim, n: ev.labels.length, data: ev.embeddings.slice(), labels: ev.labels.slice(), classNames: store.getState().runHeldOut?.classNames ?? [] },
+          embeddings: { step: ev.eval.step, dim: ev.dim, n: ev.labels.length, data: ev.embeddings.slice(), labels: ev.labels.slice(), classNames: (store.getState().runHeldOut ?? store.getState().heldOut)?.classNames ?? [] },
         });
         if (ev.sphere) store.setState({ sphere: { step: ev.eval.step, xyz: ev.sphere, dim: ev.eval.zDim, labels: ev.labels } });
         // A copy stays on the page for the neighbour gallery; the original goes to the t-SNE worker.
@@ -303,10 +303,16 @@ export async function start(): Promise<void> {
   const config = store.getState().config;
   const run = ++currentRun;
   store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'starting' }, runMethod: config.method, evalNote: null });
-  // The run's held-out images (hover thumbnails) are pinned now: loading other data later does not change them.
-  if (store.getState().heldOut?.dataset !== config.dataset) await loadDataset();
-  if (run !== currentRun) return;
-  store.setState({ runHeldOut: store.getState().heldOut });
+  // The run's held-out images (hover thumbnails) are pinned: loading other data later does not change them. If
+  // they have not arrived yet, the run starts anyway and pins them when they come (the first evaluation, which
+  // needs them, comes after the first step).
+  const pinHeldOut = () => {
+    const h = store.getState().heldOut;
+    if (run === currentRun && h?.dataset === config.dataset) store.setState({ runHeldOut: h });
+  };
+  store.setState({ runHeldOut: null });
+  if (store.getState().heldOut?.dataset === config.dataset) pinHeldOut();
+  else void loadDataset().then(pinHeldOut);
   finishRun('stopped');
   runHandle = trackRun({ config });
   mapHandle = runHandle;

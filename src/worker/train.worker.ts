@@ -344,6 +344,8 @@ const api = {
     const runId = ++runCounter;
     const my = takeControl();
     let trainer: Trainer | null = null;
+    /** The initial weights, until step 0 is evaluated with them. */
+    let initial: tf.Tensor[] | null = null;
     try {
       emit([{ type: 'status', runId, status: 'starting' }]);
       const dataset = await getDataset(config.dataset);
@@ -360,10 +362,11 @@ const api = {
       let snapshot: TrainerSnapshot | null = null;
       /** Steps streamed so far: after a fallback, the steps trained again from the snapshot are not sent twice. */
       let streamed = 0;
-      const sendEval = async () => {
+      /** Evaluates now, or with `initial` weights as step 0 (see below). */
+      const sendEval = async (initial?: tf.Tensor[]) => {
         if (!evaluate) return;
-        lastEvalStep = trainer!.step;
-        const { embeddings, dim, sphere, ...metrics } = await trainer!.evaluate();
+        lastEvalStep = initial ? 0 : trainer!.step;
+        const { embeddings, dim, sphere, ...metrics } = initial ? await trainer!.evaluateWith(initial, 0) : await trainer!.evaluate();
         const labels = trainer!.heldLabels.slice();
         emit(
           Comlink.transfer(
@@ -373,8 +376,10 @@ const api = {
         );
       };
       lastEvalStep = -1;
-      evaluateLast = () => exclusive(sendEval);
-      await sendEval();
+      evaluateLast = () => exclusive(() => sendEval());
+      // Step 0's evaluation (the untrained encoder's kNN and probes) takes seconds; it runs on a copy of the
+      // initial weights right after the first step, so the first loss point comes first.
+      initial = evaluate ? trainer.cloneWeights() : null;
       emit([{ type: 'status', runId, status: 'training' }]);
       activeRunTrainer = trainer;
       let pending: StepMetrics[] = [];
@@ -397,6 +402,16 @@ const api = {
           if (m.step >= streamed) pending.push(m);
           streamed = Math.max(streamed, m.step + 1);
           if (pending.length >= STEP_BATCH || performance.now() - lastFlush > FLUSH_MS) flush();
+          if (initial) {
+            flush();
+            const w = initial;
+            initial = null;
+            try {
+              await orLost(sendEval(w), watch);
+            } finally {
+              tf.dispose(w);
+            }
+          }
           if (evaluate && (trainer.step % config.evalEvery === 0 || trainer.done || my.evalRequest)) {
             flush();
             await orLost(sendEval(), watch);
@@ -437,6 +452,7 @@ const api = {
       }
       emit([{ type: 'error', runId, message: err.message || String(e), step: err.step }]);
     } finally {
+      if (initial) tf.dispose(initial);
       if (activeRunTrainer === trainer) activeRunTrainer = null;
       // A stopped or finished run's model stays for the similarity view; a failed one is released.
       if (trainer && trainer !== lastTrainer) trainer.dispose();
