@@ -71,6 +71,7 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-wasm',
       '@tensorflow/tfjs-backend-webgpu',
       'plotly.js-strict-dist-min',
+      'plotly.js-cartesian-dist-min',
       'comlink',
       'react',
       'react-dom/client',

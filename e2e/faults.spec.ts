@@ -9,6 +9,7 @@ import { expect, runStatus, test, tracePoints, waitForDone } from './fixtures';
 interface Hooks {
   terminateWorker(): void;
   simulateDeviceLoss(): Promise<boolean>;
+  workerMemory(): Promise<{ numTensors: number; backend: string; lastRunOutcome: string | null }>;
 }
 
 /** Opens the run history (a <details>) unless it is open. */
@@ -119,4 +120,29 @@ test('a lost WebGPU device: the run goes on on the next backend from its last we
   await expect(backend).toHaveAttribute('data-backend', 'webgpu');
   await waitForDone(page, 180_000);
   expect(await lossPoints(page)).toHaveLength(2);
+});
+
+test('Reset while an evaluation is asked for: no error, the run’s tensors are freed, and a new run trains', async ({ page }) => {
+  await page.goto('./?test#dataset=digits&backend=wasm&steps=100000&evalEvery=4&batchSize=16');
+  // −1 until the worker's backend is up (prepared at page load).
+  const tensors = () => page.evaluate(async () => (await (window as unknown as { __playground: Hooks }).__playground.workerMemory()).numTensors).catch(() => -1);
+  let before = -1;
+  await expect.poll(async () => (before = await tensors()), { timeout: 60_000 }).toBeGreaterThanOrEqual(0);
+  await page.getByTestId('run.start').click();
+  await expect.poll(async () => (await lossPoints(page)).length, { timeout: 60_000 }).toBeGreaterThan(3);
+  // Evaluate now asks the loop for an evaluation after its step; Reset follows at once.
+  await page.getByTestId('run.evaluate').click();
+  await page.getByTestId('run.reset').click();
+  await expect(runStatus(page)).toHaveAttribute('data-status', 'idle');
+  await expect.poll(tensors, { timeout: 30_000 }).toBe(before);
+  // The run's loop ended as stopped, not with an error about a model freed under it (which the page, having
+  // moved on, would not show).
+  const outcome = () => page.evaluate(async () => (await (window as unknown as { __playground: Hooks }).__playground.workerMemory()).lastRunOutcome);
+  await expect.poll(outcome, { timeout: 30_000 }).not.toBeNull();
+  expect(await outcome()).toBe('stopped');
+  await expect(page.getByTestId('status.error')).toHaveCount(0);
+  // The worker is fine: the next run trains.
+  await page.getByTestId('run.start').click();
+  await expect.poll(async () => (await lossPoints(page)).length, { timeout: 60_000 }).toBeGreaterThan(2);
+  await expect(page.getByTestId('status.error')).toHaveCount(0);
 });

@@ -19,9 +19,9 @@ void prepareWorker();
 const mapEngine = new URLSearchParams(location.search).get('mapEngine');
 if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);
 
-// plotly.js loads when a chart first has data or a run starts, or else once the page has been idle a while
-// (its evaluation is one long task; better before a run than in the middle of one).
-setTimeout(() => (window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 0)))(() => void loadPlotly()), 2500);
+// plotly.js (its cartesian build) loads right after the first paint: its evaluation is one long task (about a
+// second here), better over before Start is pressed than in the middle of a run; the first paint does not wait.
+requestAnimationFrame(() => setTimeout(() => void loadPlotly(), 0));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

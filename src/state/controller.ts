@@ -145,7 +145,11 @@ export async function simulateDeviceLoss(): Promise<boolean> {
 
 // Browser tests reach the hooks through the page (`?test` in the address); nothing else does.
 if (typeof window !== 'undefined' && typeof location !== 'undefined' && new URLSearchParams(location.search).has('test')) {
-  (window as Window & { __playground?: unknown }).__playground = { terminateWorker: terminateWorkerForTest, simulateDeviceLoss };
+  (window as Window & { __playground?: unknown }).__playground = {
+    terminateWorker: terminateWorkerForTest,
+    simulateDeviceLoss,
+    workerMemory: () => getTrainApi().memory(),
+  };
 }
 
 function getTsneApi(): Comlink.Remote<TsneWorkerApi> {

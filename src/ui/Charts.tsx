@@ -11,6 +11,12 @@ import { useApp } from '../state/store';
 import { CollapseMeter } from './CollapseMeter';
 import { Plot } from './Plot';
 
+/**
+ * The per-step charts redraw at most this often (ms): each redraw, with the page's layout and paint after it, is a
+ * task of 20–60 ms on the main thread of a 2-core machine that is also training.
+ */
+const LIVE_MS = 1000;
+
 /** Markers drawn per evaluation trace at most (each is an SVG node; a long run has thousands of evaluations). */
 const MAX_MARKERS = 100;
 
@@ -40,6 +46,7 @@ export function Charts() {
     ],
     [metrics, thin, knnLabel],
   );
+  const evals = metrics.evalStep.length;
   const au = useMemo<Data[]>(
     () => [
       {
@@ -53,27 +60,29 @@ export function Charts() {
         hovertemplate: '%{text}<br>uniformity %{x:.3f}<br>alignment %{y:.3f}<extra></extra>',
       },
     ],
-    [metrics],
+    // Only evaluations change this chart (the arrays grow in place; their length is the version).
+    [evals],
   );
   return (
     <div className="charts">
-      <Plot revision={metrics.version} testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, legend: { orientation: 'h', y: -0.35 }, margin: { l: 50, r: 10, t: 30, b: 75 } }} />
+      <Plot revision={metrics.version} minIntervalMs={LIVE_MS} htmlLegend testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, margin: { l: 50, r: 10, t: 30, b: 40 } }} />
       <Plot
         revision={metrics.version}
+        minIntervalMs={LIVE_MS}
+        htmlLegend
         testId="chart.accuracy"
-        height={360}
+        height={300}
         data={acc}
         layout={{
           title: { text: 'Accuracy' },
           xaxis: { title: { text: 'step' } },
           yaxis: { range: [0, 1] },
-          legend: { orientation: 'h', y: -0.25, font: { size: 10 } },
-          margin: { l: 50, r: 10, t: 30, b: 130 },
+          margin: { l: 50, r: 10, t: 30, b: 40 },
         }}
       />
       <CollapseMeter />
       <Plot
-        revision={metrics.version}
+        revision={evals}
         testId="chart.alignUniform"
         data={au}
         layout={{
@@ -83,7 +92,7 @@ export function Charts() {
           showlegend: false,
         }}
       />
-      <Plot revision={metrics.version} testId="chart.lr" data={lr} layout={{ title: { text: 'Learning rate' }, xaxis: { title: { text: 'step' } }, showlegend: false }} />
+      <Plot revision={metrics.version} minIntervalMs={2 * LIVE_MS} testId="chart.lr" data={lr} layout={{ title: { text: 'Learning rate' }, xaxis: { title: { text: 'step' } }, showlegend: false }} />
     </div>
   );
 }

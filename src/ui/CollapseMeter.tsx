@@ -36,16 +36,17 @@ export function CollapseMeter() {
       </p>
       <Plot
         revision={metrics.version}
+        minIntervalMs={2000}
+        htmlLegend
         testId="chart.collapse"
-        height={300}
+        height={260}
         data={data}
         layout={{
           title: { text: 'Collapse meter' },
           xaxis: { title: { text: 'step' } },
           yaxis: { title: { text: 'std' }, rangemode: 'tozero' },
           yaxis2: { title: { text: 'effective rank' }, overlaying: 'y', side: 'right', range: [0, Math.max(1, d)], dtick: Math.max(1, d / 4) },
-          legend: { orientation: 'h', y: -0.4 },
-          margin: { l: 50, r: 50, t: 30, b: 105 },
+          margin: { l: 50, r: 50, t: 30, b: 40 },
         }}
       />
     </div>

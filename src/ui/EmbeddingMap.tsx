@@ -17,13 +17,14 @@ export const CLASS_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14
 
 export function EmbeddingMap() {
   const map = useApp((s) => s.map);
-  const heldOut = useApp((s) => s.runHeldOut);
+  // Before a run, the page's held-out set: its placeholder points are made at page load, not when Start is pressed.
+  const heldOut = useApp((s) => s.runHeldOut ?? s.heldOut);
   const [hovered, setHovered] = useState<number | null>(null);
   const [picked, setPicked] = useState<number | null>(null);
   const view = useApp((s) => s.mapView);
   const { data, index } = useMemo(() => {
-    // Before the first layout, the run's held-out points are drawn invisible at the origin: plotly creates their
-    // SVG nodes now (when Start is pressed), so each layout only moves them and no refresh is a long task.
+    // Before the first layout, the held-out points are drawn invisible at the origin: plotly creates their SVG
+    // nodes now (once the page has loaded), so each layout only moves them and no refresh is a long task.
     const labels = map?.labels ?? heldOut?.labels;
     if (!labels) return { data: [] as Data[], index: [] as number[][] };
     const classes = heldOut?.classNames ?? [];

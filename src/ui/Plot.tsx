@@ -1,17 +1,80 @@
 /**
- * A plotly.js chart that loads the library lazily (first paint does not wait for it) and redraws at most once
- * per animation frame with Plotly.react.
+ * A plotly.js chart (the cartesian build unless a trace needs the full one). The library loads lazily, on the first chart that has something to draw or when a run
+ * starts (`loadPlotly`): its evaluation holds the main thread for a second or more on a slow machine, and the
+ * first paint and the Start button do not wait for it. Until then a chart is an empty box with its title.
+ *
+ * Redraws take turns (one chart per task, one per animation frame, the browser free to handle input and
+ * the worker's messages in between), so a training step that changes four charts makes four short tasks, not one
+ * long one; a live chart redraws at most every `minIntervalMs`. Axis tick labels are not measured for overflow
+ * (`ticklabeloverflow: 'allow'`): that measuring was the largest part of each redraw.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data, Layout, Config, PlotlyHTMLElement } from 'plotly.js-dist-min';
 
 type PlotlyModule = typeof import('plotly.js-dist-min');
-let plotlyPromise: Promise<PlotlyModule> | null = null;
+/**
+ * plotly.js comes in two builds: its cartesian bundle (scatter, heatmap, histogram: every live chart; 1.5 MB,
+ * evaluated in about a third of the time) and, only for the charts that need it, the full strict bundle (5 MB:
+ * scatter3d for a 3-D projection, parcoords for sweeps; its WebGL code precompiled, so no eval).
+ */
+export type PlotlyBundle = 'cartesian' | 'full';
+const bundles: Partial<Record<PlotlyBundle, Promise<PlotlyModule>>> = {};
 
-/** Loads plotly.js once, on first use. */
-export function loadPlotly(): Promise<PlotlyModule> {
-  plotlyPromise ??= import('plotly.js-dist-min').then((m) => ((m as unknown as { default?: PlotlyModule }).default ?? m));
-  return plotlyPromise;
+/** Loads a plotly.js build once, on first use. */
+export function loadPlotly(bundle: PlotlyBundle = 'cartesian'): Promise<PlotlyModule> {
+  const unwrap = (m: unknown) => ((m as { default?: PlotlyModule }).default ?? (m as PlotlyModule));
+  bundles[bundle] ??= (bundle === 'full' ? import('plotly.js-dist-min') : import('plotly.js-cartesian-dist-min')).then(unwrap);
+  return bundles[bundle];
+}
+
+/** Trace types only the full build has. */
+const FULL_ONLY = new Set(['scatter3d', 'parcoords', 'surface', 'mesh3d', 'scattergl', 'splom', 'parcats']);
+
+function bundleFor(data: Data[]): PlotlyBundle {
+  return data.some((d) => FULL_ONLY.has((d as { type?: string }).type ?? '')) ? 'full' : 'cartesian';
+}
+
+type Job = () => Promise<void>;
+const queue = new Set<Job>();
+let pumping = false;
+const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Runs queued redraws one per task, in the order asked (a chart asked again before its turn is drawn once). */
+async function pump(): Promise<void> {
+  if (pumping) return;
+  pumping = true;
+  try {
+    while (queue.size) {
+      const job = queue.values().next().value!;
+      queue.delete(job);
+      // Paced by frames, but drawn in a task of its own after the frame: the browser's layout and paint of the
+      // change then run in the next frame's task, not in the same long one.
+      await nextFrame();
+      await nextTask();
+      try {
+        await job();
+      } catch {
+        // A redraw that fails leaves the chart as it was; the next change tries again.
+      }
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+/** Whether any trace has points (an empty chart does not need plotly yet). */
+function hasPoints(data: Data[]): boolean {
+  return data.some((d) => {
+    const t = d as { x?: ArrayLike<unknown>; z?: ArrayLike<unknown>; values?: ArrayLike<unknown>; dimensions?: unknown[]; type?: string };
+    return (t.x?.length ?? 0) > 0 || (t.z?.length ?? 0) > 0 || (t.values?.length ?? 0) > 0 || (t.dimensions?.length ?? 0) > 0;
+  });
+}
+
+/** The layout with our defaults under it: fixed margins, and cartesian axes whose labels are not measured. */
+function fullLayout(layout: Partial<Layout>, height: number, revision: number): Partial<Layout> {
+  const axis = (a: unknown) => ({ ticklabeloverflow: 'allow' as const, ...(a as object | undefined) });
+  return { height, margin: { l: 50, r: 10, t: 30, b: 40 }, datarevision: revision, ...layout, xaxis: axis(layout.xaxis), yaxis: axis(layout.yaxis) };
 }
 
 export interface PlotProps {
@@ -21,6 +84,13 @@ export interface PlotProps {
   height?: number;
   /** Bump when the data arrays were appended to in place (Plotly.react compares by reference otherwise). */
   revision?: number;
+  /** A live chart's shortest time between redraws (ms); the last change is always drawn. */
+  minIntervalMs?: number;
+  /**
+   * The legend as HTML under the chart instead of plotly's (which measures every entry's text at each redraw,
+   * a third of a live chart's redraw): one button per named trace, which hides or shows it.
+   */
+  htmlLegend?: boolean;
   onHover?: (pointIndex: number, curveNumber: number) => void;
   onUnhover?: () => void;
   onClick?: (pointIndex: number, curveNumber: number) => void;
@@ -28,49 +98,121 @@ export interface PlotProps {
 
 const CONFIG: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
-export function Plot({ data, layout, testId, height = 260, revision = 0, onHover, onUnhover, onClick }: PlotProps) {
+export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision = 0, minIntervalMs = 0, htmlLegend = false, onHover, onUnhover, onClick }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const frame = useRef(0);
-  const latest = useRef({ data, layout });
-  latest.current = { data, layout };
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const data = useMemo(
+    () => (htmlLegend && hidden.size ? given.map((d) => (hidden.has(d.name ?? '') ? ({ ...d, visible: 'legendonly' } as Data) : d)) : given),
+    [given, hidden, htmlLegend],
+  );
+  const layout = useMemo(() => (htmlLegend ? { ...givenLayout, showlegend: false } : givenLayout), [givenLayout, htmlLegend]);
+  const latest = useRef({ data, layout, height, revision });
+  latest.current = { data, layout, height, revision };
   const hover = useRef({ onHover, onUnhover, onClick });
   hover.current = { onHover, onUnhover, onClick };
+  const lastDraw = useRef(-Infinity);
+  const drawnWith = useRef<PlotlyBundle>('cartesian');
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  useEffect(() => {
-    cancelAnimationFrame(frame.current);
-    frame.current = requestAnimationFrame(() => {
-      void loadPlotly().then((Plotly) => {
-        const el = ref.current;
-        if (!el) return;
-        const first = !el.classList.contains('js-plotly-plot');
-        const t0 = performance.now();
-        void Plotly.react(el, latest.current.data, { height, margin: { l: 50, r: 10, t: 30, b: 40 }, datarevision: revision, ...latest.current.layout }, CONFIG).then((gd: PlotlyHTMLElement) => {
-          if (first) {
-            gd.on('plotly_hover', (ev) => {
-              const p = ev.points[0];
-              if (p) hover.current.onHover?.(p.pointIndex, p.curveNumber);
-            });
-            gd.on('plotly_unhover', () => hover.current.onUnhover?.());
-            gd.on('plotly_click', (ev) => {
-              const p = ev.points[0];
-              if (p) hover.current.onClick?.(p.pointIndex, p.curveNumber);
-            });
-          }
-          // How long the redraw held the main thread (the map benchmark reads it).
-          el.dataset.drawMs = (performance.now() - t0).toFixed(1);
-          el.dataset.points = String(latest.current.data.reduce((a, d) => a + ((d as { x?: unknown[] }).x?.length ?? 0), 0));
-        });
+  // One redraw job per chart (a stable function, so the queue holds it once).
+  const job = useRef<Job>(async () => {
+    const el = ref.current;
+    if (!el || !el.isConnected) return;
+    const cur = latest.current;
+    let created = el.classList.contains('js-plotly-plot');
+    if (!created && !hasPoints(cur.data)) return;
+    const bundle = bundleFor(cur.data);
+    const Plotly = await loadPlotly(bundle);
+    if (!el.isConnected) return;
+    if (created && drawnWith.current !== bundle) {
+      // The chart changes build (e.g. a 2-D projection becomes 3-D): the old build lets go of it first.
+      (await loadPlotly(drawnWith.current)).purge(el);
+      created = false;
+    }
+    drawnWith.current = bundle;
+    const t0 = performance.now();
+    const gd: PlotlyHTMLElement = await Plotly.react(el, cur.data, fullLayout(cur.layout, cur.height, cur.revision), CONFIG);
+    lastDraw.current = performance.now();
+    if (!created) {
+      gd.on('plotly_hover', (ev) => {
+        const p = ev.points[0];
+        if (p) hover.current.onHover?.(p.pointIndex, p.curveNumber);
       });
-    });
-    return () => cancelAnimationFrame(frame.current);
-  }, [data, layout, height, revision]);
+      gd.on('plotly_unhover', () => hover.current.onUnhover?.());
+      gd.on('plotly_click', (ev) => {
+        const p = ev.points[0];
+        if (p) hover.current.onClick?.(p.pointIndex, p.curveNumber);
+      });
+    }
+    // How long the redraw held the main thread (the benchmarks read it).
+    el.dataset.drawMs = (lastDraw.current - t0).toFixed(1);
+    el.dataset.draws = String(Number(el.dataset.draws ?? 0) + 1);
+    el.dataset.points = String(cur.data.reduce((a, d) => a + ((d as { x?: unknown[] }).x?.length ?? 0), 0));
+  });
+
+  // Layouts are written inline (a new object each render): compare them by value, or every render redraws.
+  const layoutKey = JSON.stringify(layout);
+  useEffect(() => {
+    clearTimeout(timer.current);
+    const wait = Math.max(0, lastDraw.current + minIntervalMs - performance.now());
+    const ask = () => {
+      queue.add(job.current);
+      void pump();
+    };
+    if (wait > 0) timer.current = setTimeout(ask, wait);
+    else ask();
+    return () => clearTimeout(timer.current);
+  }, [data, layoutKey, height, revision, minIntervalMs]);
 
   useEffect(() => {
     const el = ref.current;
+    const j = job.current;
     return () => {
-      if (el) void loadPlotly().then((Plotly) => Plotly.purge(el));
+      queue.delete(j);
+      const drawn = bundles[drawnWith.current];
+      if (el && drawn && el.classList.contains('js-plotly-plot')) void drawn.then((Plotly) => Plotly.purge(el));
     };
   }, []);
 
-  return <div ref={ref} data-testid={testId} className="plot" style={{ minHeight: height }} />;
+  const title = (layout.title as { text?: string } | undefined)?.text;
+  const chart = (
+    <div ref={ref} data-testid={testId} className="plot" style={{ minHeight: height }}>
+      {title && <div className="plot-placeholder">{title}</div>}
+    </div>
+  );
+  if (!htmlLegend) return chart;
+  const entries = given.filter((d) => d.name && (d as { showlegend?: boolean }).showlegend !== false);
+  return (
+    <div className="plot-with-legend">
+      {chart}
+      <div className="plot-legend" data-testid={`${testId}.legend`}>
+        {entries.map((d) => {
+          const name = d.name!;
+          const t = d as { line?: { color?: string; dash?: string }; marker?: { color?: unknown } };
+          const color = t.line?.color ?? (typeof t.marker?.color === 'string' ? t.marker.color : '#888');
+          const off = hidden.has(name);
+          return (
+            <button
+              key={name}
+              type="button"
+              className={off ? 'off' : ''}
+              aria-pressed={!off}
+              title={off ? 'Show this trace' : 'Hide this trace'}
+              onClick={() =>
+                setHidden((h) => {
+                  const next = new Set(h);
+                  if (off) next.delete(name);
+                  else next.add(name);
+                  return next;
+                })
+              }
+            >
+              <span className="swatch" style={{ borderTopColor: color, borderTopStyle: t.line?.dash && t.line.dash !== 'solid' ? 'dashed' : 'solid' }} />
+              {name}
+            </button>
+          );
+        })}
+      </div>
+    </div>
+  );
 }

@@ -71,6 +71,8 @@ let lastEvalStep = -1;
 /** The trainer whose loop is running now (null between runs). */
 let activeRunTrainer: Trainer | null = null;
 let runCounter = 0;
+/** How the last run's loop ended ('done', 'stopped' or 'error: …'), even when the page no longer listens (tests). */
+let lastRunOutcome: string | null = null;
 const backendCache = new Map<BackendChoice, BackendInfo>();
 
 async function fetchBytes(path: string): Promise<Uint8Array> {
@@ -444,6 +446,7 @@ const api = {
       my.evalRequest?.(false);
       my.evalRequest = null;
       emit([{ type: 'status', runId, status: my.stopped ? 'stopped' : 'done' }]);
+      lastRunOutcome = my.stopped ? 'stopped' : 'done';
     } catch (e) {
       const err = e as Error & { step?: number };
       if (trainer && trainer === lastTrainer) {
@@ -451,6 +454,7 @@ const api = {
         evaluateLast = null;
       }
       emit([{ type: 'error', runId, message: err.message || String(e), step: err.step }]);
+      lastRunOutcome = `error: ${err.message || String(e)}`;
     } finally {
       if (initial) tf.dispose(initial);
       if (activeRunTrainer === trainer) activeRunTrainer = null;
@@ -662,11 +666,17 @@ const api = {
     }
   },
 
-  /** Frees the last run's model and data (Reset). */
-  release(): void {
-    lastTrainer?.dispose();
+  /**
+   * Frees the last run's model and data (Reset). A model still in use is not freed under it: a running loop frees
+   * its trainer when it ends (it is no longer the last one), and an evaluation, similarity batch or export in
+   * progress (all exclusive sections) finishes before the dispose queued behind it.
+   */
+  release(): Promise<void> {
+    const t = lastTrainer;
     lastTrainer = null;
     evaluateLast = null;
+    if (!t || t === activeRunTrainer) return Promise.resolve();
+    return exclusive(async () => t.dispose());
   },
 
   pause(): void {
@@ -712,8 +722,8 @@ const api = {
   },
 
   /** Live tensor count, for leak checks from tests. */
-  memory(): { numTensors: number; backend: string } {
-    return { numTensors: tf.memory().numTensors, backend: tf.getBackend() };
+  memory(): { numTensors: number; backend: string; lastRunOutcome: string | null } {
+    return { numTensors: tf.memory().numTensors, backend: tf.getBackend(), lastRunOutcome };
   },
 };
 

@@ -1,0 +1,123 @@
+/**
+ * `npm run bench:app`: the built app as a user meets it (vite preview, headless Chromium, WASM forced, default
+ * config, every live view open). (1) Time from navigation to the first loss point on the chart, with when the
+ * status line said what on the way, in fresh browser contexts (the first with an empty HTTP cache, as a first
+ * visit; the others warm); Start is clicked as soon as it can be. (2) Main-thread long tasks (> 50 ms,
+ * PerformanceObserver 'longtask') during `--seconds` of training, with their durations.
+ *   npm run bench:app -- [--seconds 30] [--loads 3]
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from '@playwright/test';
+import { build, preview } from 'vite';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isFinite(v) || v < 1) {
+    console.error(`bench:app: ${name} must be a number ≥ 1`);
+    process.exit(2);
+  }
+  return v;
+};
+const SECONDS = arg('--seconds', 30);
+const LOADS = arg('--loads', 3);
+const PORT = 4182;
+const HASH = '#backend=wasm&steps=100000&evalEvery=25';
+
+export interface FirstLoss {
+  /** ms from navigation start to the first loss point. */
+  firstLossMs: number;
+  /** [ms since navigation, status line text] each time the status line changed before the first loss. */
+  marks: [number, string][];
+}
+
+/** Installs, before any page script, a recorder of long tasks and of status-line changes. */
+const recorder = () => {
+  const w = window as unknown as { __longTasks: number[]; __marks: [number, string][] };
+  w.__longTasks = [];
+  w.__marks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+  }).observe({ type: 'longtask', buffered: true });
+  let last = '';
+  new MutationObserver(() => {
+    const s = document.querySelector('[data-testid="status"]')?.textContent ?? '';
+    if (s !== last) {
+      last = s;
+      w.__marks.push([performance.now(), s.slice(0, 140)]);
+    }
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+};
+
+/** Opens the app in a fresh context, clicks Start as soon as it is enabled, and times the first loss point. */
+export async function firstLoss(browser: Browser, base: string): Promise<FirstLoss> {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  await page.addInitScript(recorder);
+  await page.goto(`${base}${HASH}`);
+  await page.getByTestId('run.start').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart.loss"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 120_000, polling: 'raf' });
+  const firstLossMs = await page.evaluate(() => performance.now());
+  const marks = await page.evaluate(() => (window as unknown as { __marks: [number, string][] }).__marks);
+  await ctx.close();
+  return { firstLossMs, marks };
+}
+
+export interface LongTasks {
+  /** Long tasks before the first loss point (page load, first layout of the charts). */
+  before: number[];
+  /** During `seconds` of training after the first loss point. */
+  during: number[];
+  steps: number;
+}
+
+/** Trains for `seconds` with the default views and returns the main thread's long tasks. */
+export async function longTasks(browser: Browser, base: string, seconds: number): Promise<LongTasks> {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  await page.addInitScript(recorder);
+  await page.goto(`${base}${HASH}`);
+  await page.getByTestId('run.start').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart.loss"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 120_000 });
+  const before = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+  await page.waitForTimeout(seconds * 1000);
+  const all = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+  const steps = Number((await page.getByTestId('status.step').innerText()).replace(/\D+/g, ' ').trim().split(' ')[0]);
+  await ctx.close();
+  return { before, during: all.slice(before.length), steps };
+}
+
+async function main(): Promise<void> {
+  const outDir = `${ROOT}bench/out/dist-app`;
+  console.log('Building the app…');
+  await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
+  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
+  const browser = await chromium.launch({ executablePath, args: ['--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+  const base = `http://127.0.0.1:${PORT}/`;
+  try {
+    console.log(`\n== Page load → first loss point (built app, WASM, default config), ${LOADS} fresh contexts ==`);
+    for (let i = 0; i < LOADS; i++) {
+      const r = await firstLoss(browser, base);
+      console.log(`load ${i + 1}${i === 0 ? ' (cold cache)' : ''}: ${r.firstLossMs.toFixed(0)} ms`);
+      for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+    }
+    console.log(`\n== Main-thread long tasks (> 50 ms) during ${SECONDS} s of training, every live view open ==`);
+    const lt = await longTasks(browser, base, SECONDS);
+    const fmt = (xs: number[]) => (xs.length ? xs.map((d) => d.toFixed(0)).join(', ') : 'none');
+    console.log(`before the first loss point: ${lt.before.length} (${fmt(lt.before)})`);
+    console.log(`during training: ${lt.during.length} (${fmt(lt.during)}); steps at the end: ${lt.steps}`);
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
