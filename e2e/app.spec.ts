@@ -74,6 +74,17 @@ test('WASM: the loss falls, kNN accuracy rises above its step-0 value, the map r
 
   await expect.poll(async () => Number(await page.getByTestId('chart.tsne').getAttribute('data-points'))).toBe(1000);
   await expect(page.getByTestId('chart.tsne')).toContainText('step 120');
+  // The points are drawn where the layout puts them, spread over the plot (not left at their placeholders).
+  const spread = await page.getByTestId('chart.tsne').evaluate((el) => {
+    const pts = [...el.querySelectorAll('.scatterlayer .point')].map((p) => /translate\(([-\d.]+),\s*([-\d.]+)\)/.exec(p.getAttribute('transform') ?? ''));
+    const xy = pts.filter((m): m is RegExpExecArray => !!m).map((m) => [Number(m[1]), Number(m[2])]);
+    const xs = xy.map((p) => p[0]!);
+    const ys = xy.map((p) => p[1]!);
+    return { n: xy.length, distinct: new Set(xy.map((p) => `${Math.round(p[0]!)},${Math.round(p[1]!)}`)).size, w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
+  });
+  expect(spread.n).toBe(1000);
+  expect(spread.distinct).toBeGreaterThan(300);
+  expect(Math.min(spread.w, spread.h)).toBeGreaterThan(100);
   await page.screenshot({ path: testInfo.outputPath('trained.png'), fullPage: true });
 });
 

@@ -72,9 +72,12 @@ function hasPoints(data: Data[]): boolean {
 }
 
 /** The layout with our defaults under it: fixed margins, and cartesian axes whose labels are not measured. */
-function fullLayout(layout: Partial<Layout>, height: number, revision: number): Partial<Layout> {
+function fullLayout(layout: Partial<Layout>, height: number, revision: number | undefined): Partial<Layout> {
   const axis = (a: unknown) => ({ ticklabeloverflow: 'allow' as const, ...(a as object | undefined) });
-  return { height, margin: { l: 50, r: 10, t: 30, b: 40 }, datarevision: revision, ...layout, xaxis: axis(layout.xaxis), yaxis: axis(layout.yaxis) };
+  // datarevision only for charts that grow their arrays in place: once it is set, Plotly.react looks at it alone
+  // to see whether the data changed, and a chart that hands it new arrays would never move its points.
+  const rev = revision === undefined ? {} : { datarevision: revision };
+  return { height, margin: { l: 50, r: 10, t: 30, b: 40 }, ...rev, ...layout, xaxis: axis(layout.xaxis), yaxis: axis(layout.yaxis) };
 }
 
 export interface PlotProps {
@@ -82,7 +85,10 @@ export interface PlotProps {
   layout: Partial<Layout>;
   testId: string;
   height?: number;
-  /** Bump when the data arrays were appended to in place (Plotly.react compares by reference otherwise). */
+  /**
+   * For charts whose data arrays grow in place: bump it at each change (Plotly.react then redraws on it alone).
+   * Leave it out when each change hands new arrays (they are compared by reference).
+   */
   revision?: number;
   /** A live chart's shortest time between redraws (ms); the last change is always drawn. */
   minIntervalMs?: number;
@@ -98,7 +104,7 @@ export interface PlotProps {
 
 const CONFIG: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
-export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision = 0, minIntervalMs = 0, htmlLegend = false, onHover, onUnhover, onClick }: PlotProps) {
+export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, htmlLegend = false, onHover, onUnhover, onClick }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const data = useMemo(

@@ -80,7 +80,6 @@ export function SimilarityPanel() {
           <Plot
             testId="chart.similarity"
             height={380}
-            revision={Math.round(logTau * 100)}
             data={heat}
             layout={{
               title: { text: `softmax of cos/τ per anchor (row), ${batch.n} images × 2 views, step ${batch.step}` },
