@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from '@playwright/test';
 import { build, preview } from 'vite';
+import { closeAll, runMain } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string, fallback: number) => {
@@ -110,14 +111,8 @@ async function main(): Promise<void> {
     console.log(`before the first loss point: ${lt.before.length} (${fmt(lt.before)})`);
     console.log(`during training: ${lt.during.length} (${fmt(lt.during)}); steps at the end: ${lt.steps}`);
   } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeAll(browser, server);
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runMain(main);

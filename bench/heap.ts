@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type CDPSession, type Page, type Worker } from '@playwright/test';
 import { build, preview } from 'vite';
+import { closeAll, runMain } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string) => {
@@ -304,12 +305,8 @@ async function main(): Promise<void> {
     if (errors.length) console.log(`\npage errors (${errors.length}):\n  ${errors.slice(0, 10).join('\n  ')}`);
     console.log(`\ntotal time: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeAll(browser, server);
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

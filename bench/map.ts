@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
+import { closeAll, runMain } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 4181;
@@ -97,12 +98,8 @@ async function main(): Promise<void> {
     const onDraw = long.filter((t) => refresh.some((r) => t.start + t.ms >= r.at - r.drawMs - 5 && t.start <= r.at + 100));
     console.log(`main-thread long tasks (> 50 ms): ${long.length} in the whole run; ${overlapping.length} overlapping a map refresh's round trip; ${onDraw.length} overlapping a map redraw (${onDraw.map((t) => t.ms.toFixed(0)).join(', ') || 'none'})`);
   } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeAll(browser, server);
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

@@ -20,6 +20,7 @@ import { augmentBatch } from '../src/engine/augment';
 import { augParams, Trainer } from '../src/engine/trainer';
 import type { BenchResult } from './browser';
 import { makeJpeg, makePng } from '../src/test/pngFixtures';
+import { closeAll, runMain } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QUICK = process.argv.includes('--quick');
@@ -233,12 +234,8 @@ async function main(): Promise<void> {
     console.log(`main-thread long tasks (> 50 ms) during 30 s of training: ${longTasks.length - longBefore} (${longTasks.slice(longBefore).map((d) => d.toFixed(0)).join(', ') || 'none'}); before the first loss point: ${longBefore}`);
     console.log(`map at the end: ${maps.split('\n')[0]}`);
   } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeAll(browser, server);
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);

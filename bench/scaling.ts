@@ -13,6 +13,7 @@ import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/shared/config';
 import type { BenchResult } from './browser';
+import { closeAll, runMain } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 4185;
@@ -71,12 +72,8 @@ async function main(): Promise<void> {
       prevW = { ms: r.ms, macs };
     }
   } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeAll(browser, server);
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain(main);
