@@ -6,11 +6,10 @@
  * PerformanceObserver 'longtask') during `--seconds` of training, with their durations.
  *   npm run bench:app -- [--seconds 30] [--loads 3]
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from '@playwright/test';
-import { build, preview } from 'vite';
-import { closeAll, runMain } from './harness';
+import type { Browser } from '@playwright/test';
+import { build } from 'vite';
+import { closeAll, launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string, fallback: number) => {
@@ -94,9 +93,8 @@ async function main(): Promise<void> {
   const outDir = `${ROOT}bench/out/dist-app`;
   console.log('Building the app…');
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
-  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
-  const browser = await chromium.launch({ executablePath, args: ['--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+  const server = await serve(outDir, PORT);
+  const browser = await launchChromium();
   const base = `http://127.0.0.1:${PORT}/`;
   try {
     console.log(`\n== Page load → first loss point (built app, WASM, default config), ${LOADS} fresh contexts ==`);

@@ -1,6 +1,24 @@
-/** What the browser benchmarks share: closing the browser and the preview server, and running a main(). */
-import type { Browser } from '@playwright/test';
-import type { PreviewServer } from 'vite';
+/**
+ * What the browser benchmarks share: serving a build with `vite preview`, launching Chromium (Debian's where it
+ * is installed, Playwright's own otherwise), closing both, and running a main().
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from '@playwright/test';
+import { preview, type PreviewServer } from 'vite';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Serves the build in `outDir` on 127.0.0.1:`port` with the app's headers (vite.config.ts). */
+export function serve(outDir: string, port: number): Promise<PreviewServer> {
+  return preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' } });
+}
+
+/** Headless Chromium with these flags (plus --no-first-run, and --no-sandbox when run as root). */
+export function launchChromium(flags: string[] = []): Promise<Browser> {
+  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
+  return chromium.launch({ executablePath, args: [...flags, '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+}
 
 /** Closes the browser, then the preview server (waiting for it to let go of its port). */
 export async function closeAll(browser: Browser, server: PreviewServer): Promise<void> {

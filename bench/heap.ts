@@ -11,12 +11,11 @@
  * most between them, by constructor (V8's heap-snapshot node names), to find where a growth comes from.
  *   npm run bench:heap -- [--minutes 30] [--snapshots]
  */
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type CDPSession, type Page, type Worker } from '@playwright/test';
-import { build, preview } from 'vite';
-import { closeAll, runMain } from './harness';
+import type { CDPSession, Page, Worker } from '@playwright/test';
+import { build } from 'vite';
+import { closeAll, launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string) => {
@@ -199,12 +198,8 @@ async function main(): Promise<void> {
   const outDir = `${ROOT}bench/out/dist-heap`;
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   const port = await freePort();
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' } });
-  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
-  const browser = await chromium.launch({
-    executablePath,
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
-  });
+  const server = await serve(outDir, port);
+  const browser = await launchChromium(['--disable-background-networking', '--disable-component-update']);
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];

@@ -7,11 +7,9 @@
  * request to 100 ms after it is drawn) against all long tasks in the run.
  *   npm run bench:map [-- --seconds 60 --every 10 --method tsne|pca|umap --dist DIR]
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
-import { build, preview } from 'vite';
-import { closeAll, runMain } from './harness';
+import { build } from 'vite';
+import { closeAll, launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 4181;
@@ -46,9 +44,8 @@ async function main(): Promise<void> {
     console.log('Building the app…');
     await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   }
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
-  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
-  const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+  const server = await serve(outDir, PORT);
+  const browser = await launchChromium(['--disable-background-networking']);
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.addInitScript(() => {

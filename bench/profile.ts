@@ -13,7 +13,6 @@
  *                         [--browser [--threads N] [--cores N]] [--filter-grad direct|gemm]
  *                         [--filter-gemm auto|matmul|conv] [--js-loops]
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -85,22 +84,20 @@ async function inNode(): Promise<ProfileResult> {
 }
 
 async function inChromium(): Promise<ProfileResult> {
-  const { chromium } = await import('@playwright/test');
-  const { build, preview } = await import('vite');
+  const { build } = await import('vite');
+  const { closeAll, launchChromium, serve } = await import('./harness');
   const outDir = `${ROOT}bench/out/dist-profile`;
   console.log('Building the profile page…');
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, rollupOptions: { input: { profile: `${ROOT}bench/profile.html` } } } });
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
-  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
-  const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+  const server = await serve(outDir, PORT);
+  const browser = await launchChromium(['--disable-background-networking']);
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${PORT}/bench/profile.html`);
     console.log('Profiling in Chromium…');
     return (await page.evaluate((r) => (window as unknown as { runProfile(r: unknown): Promise<ProfileResult> }).runProfile(r), REQ)) as ProfileResult;
   } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeAll(browser, server);
   }
 }
 

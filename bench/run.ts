@@ -9,10 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { build, preview } from 'vite';
+import { build } from 'vite';
 import { DEFAULT_CONFIG, METHODS, methodDefaults, type TrainConfig } from '../src/shared/config';
 import { registerKernelFixes } from '../src/engine/kernels';
 import { loadMnistFromDisk } from '../src/engine/nodeData';
@@ -20,7 +19,7 @@ import { augmentBatch } from '../src/engine/augment';
 import { augParams, Trainer } from '../src/engine/trainer';
 import type { BenchResult } from './browser';
 import { makeJpeg, makePng } from '../src/test/pngFixtures';
-import { closeAll, runMain } from './harness';
+import { closeAll, launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QUICK = process.argv.includes('--quick');
@@ -109,12 +108,8 @@ async function main(): Promise<void> {
     logLevel: 'warn',
     build: { outDir, emptyOutDir: true, rollupOptions: { input: { main: `${ROOT}index.html`, bench: `${ROOT}bench/browser.html` } } },
   });
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
-  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
-  const browser = await chromium.launch({
-    executablePath,
-    args: ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--disable-background-networking', '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
-  });
+  const server = await serve(outDir, PORT);
+  const browser = await launchChromium(['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--disable-background-networking']);
   try {
     const base = `http://127.0.0.1:${PORT}/`;
     const plan: { backend: TrainConfig['backend']; steps: number }[] = [

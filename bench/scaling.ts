@@ -7,13 +7,11 @@
  * the work's means the step scales no worse than linearly in the work.
  *   npm run bench:scaling [-- --steps N]   (N timed steps per row after 2 warm-up steps; default 6)
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
-import { build, preview } from 'vite';
+import { build } from 'vite';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/shared/config';
 import type { BenchResult } from './browser';
-import { closeAll, runMain } from './harness';
+import { closeAll, launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 4185;
@@ -39,9 +37,8 @@ async function main(): Promise<void> {
   const outDir = `${ROOT}bench/out/dist-scaling`;
   console.log('Building the bench page…');
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, rollupOptions: { input: { bench: `${ROOT}bench/browser.html` } } } });
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
-  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
-  const browser = await chromium.launch({ executablePath, args: ['--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+  const server = await serve(outDir, PORT);
+  const browser = await launchChromium();
   const time = async (cfg: Partial<TrainConfig>): Promise<{ ms: number; backend: string; error?: string }> => {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${PORT}/bench/browser.html`);

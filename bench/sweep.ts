@@ -5,10 +5,9 @@
  * interleaved sweep; prints each one's wall time and steps/s, as a ratio to the five single runs.
  *   npm run bench:sweep [-- --steps 30 --batch 64 --eval-every 0]
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
-import { build, preview } from 'vite';
+import { build } from 'vite';
+import { closeAll, launchChromium, serve } from './harness';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/shared/config';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -27,9 +26,8 @@ async function main(): Promise<void> {
   const outDir = `${ROOT}bench/out/dist-sweep`;
   console.log('Building the bench page…');
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true, rollupOptions: { input: { bench: `${ROOT}bench/browser.html` } } } });
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' } });
-  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
-  const browser = await chromium.launch({ executablePath, args: ['--disable-background-networking', '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
+  const server = await serve(outDir, PORT);
+  const browser = await launchChromium(['--disable-background-networking']);
   const rows: { how: string; ms: number; steps: number; errors: string[] }[] = [];
   try {
     for (const how of ['singles', 'sequential', 'interleaved'] as const) {
@@ -44,8 +42,7 @@ async function main(): Promise<void> {
       rows.push({ how, ...r });
     }
   } finally {
-    await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await closeAll(browser, server);
   }
   const base = rows[0]!;
   console.log(`\n== 5-run τ sweep (0.05, 0.1, 0.2, 0.5, 1), SimCLR on MNIST, batch ${batch}, ${steps} steps each, evaluation every ${evalEvery || 'never'}; Chromium WASM ==`);
