@@ -85,19 +85,19 @@ export function setWasmKernelOptions(o: Partial<WasmKernelOptions>): void {
   Object.assign(options, o);
 }
 
-interface BackpropFilterAttrs {
+/** What the two convolution-gradient kernels' attributes share. */
+interface ConvGradAttrs {
   strides: [number, number] | number;
   pad: Pad;
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+interface BackpropFilterAttrs extends ConvGradAttrs {
   filterShape: [number, number, number, number];
 }
 
-interface BackpropInputAttrs {
-  strides: [number, number] | number;
-  pad: Pad;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface BackpropInputAttrs extends ConvGradAttrs {
   inputShape: [number, number, number, number];
 }
 
