@@ -7,7 +7,6 @@ import { ConfigPanel } from './ui/ConfigPanel';
 import { LessonBar } from './ui/LessonBar';
 import { StatusLine } from './ui/StatusLine';
 import { ViewPairsPanel } from './ui/ViewPairs';
-import { loadPlotly } from './ui/Plot';
 
 // plotly.js is large: the charts load after the first paint.
 const Charts = lazy(() => import('./ui/Charts').then((m) => ({ default: m.Charts })));
@@ -59,15 +58,7 @@ export function App() {
       <main>
         <aside>
           <div className="controls">
-            <button
-              data-testid="run.start"
-              onClick={() => {
-                // The run's first message goes to the worker before plotly (the charts) starts loading.
-                void start();
-                void loadPlotly();
-              }}
-              disabled={status.kind === 'starting'}
-            >
+            <button data-testid="run.start" onClick={() => void start()} disabled={status.kind === 'starting'}>
               {running ? 'Restart' : 'Start'}
             </button>
             {status.kind === 'paused' ? (

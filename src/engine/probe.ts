@@ -36,7 +36,6 @@ export async function linearProbe(
     const m = tf.moments(trainX, 0);
     return [m.mean, tf.add(tf.sqrt(m.variance), 1e-6)];
   });
-  const disposeLater: tf.Tensor[] = [];
   const standardise = (x: tf.Tensor2D) => tf.tidy(() => tf.div(tf.sub(x, mean), std) as tf.Tensor2D);
   const xs = standardise(trainX);
   const xt = standardise(testX);
@@ -68,10 +67,8 @@ export async function linearProbe(
       tf.dispose([wb, m1, m2]);
       [wb, m1, m2] = next as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     }
-    const [W, b] = tf.tidy(() => [tf.slice(wb, [0, 0], [d, c]), tf.reshape(tf.slice(wb, [d, 0], [1, c]), [c])]);
-    disposeLater.push(W, b);
     const acc = async (x: tf.Tensor2D, y: Int32Array) => {
-      const pred = tf.tidy(() => tf.argMax(tf.add(tf.matMul(x, W), b), 1));
+      const pred = tf.tidy(() => tf.argMax(tf.matMul(tf.concat([x, tf.ones([x.shape[0], 1])], 1), wb), 1));
       const p = await pred.data();
       pred.dispose();
       let hit = 0;
@@ -80,10 +77,9 @@ export async function linearProbe(
     };
     return { accuracy: await acc(xt, testY), trainAccuracy: await acc(xs, trainY) };
   } finally {
-    tf.dispose([mean, std, xs, xt, ys, xa, xaT, penalty, wb, m1, m2, ...disposeLater]);
+    tf.dispose([mean, std, xs, xt, ys, xa, xaT, penalty, wb, m1, m2]);
   }
 }
-
 
 /**
  * Indices of a labelled subset with about `fraction` of the samples, at least one per class present, drawn per

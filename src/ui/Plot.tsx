@@ -1,7 +1,8 @@
 /**
- * A plotly.js chart (the cartesian build unless a trace needs the full one). The library loads lazily, on the first chart that has something to draw or when a run
- * starts (`loadPlotly`): its evaluation holds the main thread for a second or more on a slow machine, and the
- * first paint and the Start button do not wait for it. Until then a chart is an empty box with its title.
+ * A plotly.js chart (the cartesian build unless a trace needs the full one). The library loads lazily (`loadPlotly`:
+ * main.tsx asks for it after the first paint, and a chart with something to draw asks too): its evaluation holds
+ * the main thread for a second or so on a slow machine, and the first paint does not wait for it. Until then a
+ * chart is an empty box with its title.
  *
  * Redraws take turns (one chart per task, one per animation frame, the browser free to handle input and
  * the worker's messages in between), so a training step that changes four charts makes four short tasks, not one

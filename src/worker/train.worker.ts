@@ -364,11 +364,11 @@ const api = {
       let snapshot: TrainerSnapshot | null = null;
       /** Steps streamed so far: after a fallback, the steps trained again from the snapshot are not sent twice. */
       let streamed = 0;
-      /** Evaluates now, or with `initial` weights as step 0 (see below). */
-      const sendEval = async (initial?: tf.Tensor[]) => {
+      /** Evaluates now, or, given the initial weights, as step 0 (see below). */
+      const sendEval = async (step0Weights?: tf.Tensor[]) => {
         if (!evaluate) return;
-        lastEvalStep = initial ? 0 : trainer!.step;
-        const { embeddings, dim, sphere, ...metrics } = initial ? await trainer!.evaluateWith(initial, 0) : await trainer!.evaluate();
+        lastEvalStep = step0Weights ? 0 : trainer!.step;
+        const { embeddings, dim, sphere, ...metrics } = step0Weights ? await trainer!.evaluateWith(step0Weights, 0) : await trainer!.evaluate();
         const labels = trainer!.heldLabels.slice();
         emit(
           Comlink.transfer(
