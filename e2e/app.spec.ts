@@ -96,7 +96,13 @@ test('WebGPU (software adapter): a tiny seeded run trains and the loss chart get
   await page.goto('./#backend=webgpu&dataset=digits&batchSize=8&steps=3&evalEvery=3&width=4&warmupSteps=1&seed=7&probes=false');
   await page.getByTestId('run.start').click();
   await expect(page.getByTestId('status.backend')).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
-  await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 200_000 });
+  // The run's status, with the error's text when it failed (an intermittent failure must say why).
+  const outcome = async () => {
+    const s = await runStatus(page).getAttribute('data-status');
+    return s === 'error' ? `error: ${await page.getByTestId('status.error').innerText()}` : s;
+  };
+  await expect.poll(outcome, { timeout: 200_000 }).toMatch(/^(done|error: .*)$/s);
+  expect(await outcome()).toBe('done');
   const [raw] = await tracePoints(page, 'chart.loss');
   expect(raw!.length).toBe(3);
   for (const v of raw!) expect(Number.isFinite(v)).toBe(true);
