@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { zipSync } from 'fflate';
 import { fakePngHeader, makeIdx, makePng } from '../src/test/pngFixtures';
-import { expect, hoverFirstPoint, test, tracePoints, waitForDone } from './fixtures';
+import { drawn, expect, hoverFirstPoint, test, tracePoints, waitForDone } from './fixtures';
 
 /** A shape drawn at 20×20: a disc (class "disc") or a bar (class "bar"), moved around by `k`. */
 function shape(kind: 'disc' | 'bar', k: number): Uint8Array {
@@ -155,7 +155,7 @@ test('a 2-D toy set trains an MLP and draws the points and z/‖z‖ on the circ
   await expect.poll(async () => Number(await page.getByTestId('chart.input').getAttribute('data-points'))).toBe(400);
   // The circle outline (129 points) plus the 400 held-out points on it.
   await expect.poll(async () => Number(await page.getByTestId('chart.sphere').getAttribute('data-points'))).toBe(529);
-  const traces = await page.getByTestId('chart.sphere').evaluate((el) => (el as unknown as { data: { x: number[]; y: number[] }[] }).data.slice(1));
+  const traces = await (await drawn(page, 'chart.sphere')).evaluate((el) => (el as unknown as { data: { x: number[]; y: number[] }[] }).data.slice(1));
   for (const t of traces) for (let i = 0; i < t.x.length; i++) expect(Math.hypot(t.x[i]!, t.y[i]!)).toBeCloseTo(1, 4);
   await expect(page.getByTestId('chart.sphere')).toContainText('step 60');
   await page.screenshot({ path: testInfo.outputPath('moons.png'), fullPage: true });
@@ -171,7 +171,7 @@ test('the augmentation ablation fills its matrix run by run', async ({ page }) =
   await expect(panel).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(page.getByTestId('ablation.progress')).toContainText('7 / 7 runs');
   await expect(page.getByTestId('ablation.progress')).toContainText('no augmentation:');
-  const z = await page.getByTestId('chart.ablation').evaluate((el) => (el as unknown as { data: { z: (number | null)[][] }[] }).data[0]!.z);
+  const z = await (await drawn(page, 'chart.ablation')).evaluate((el) => (el as unknown as { data: { z: (number | null)[][] }[] }).data[0]!.z);
   expect(z.length).toBe(3);
   z.forEach((row, i) =>
     row.forEach((v, j) => {

@@ -1,5 +1,5 @@
 /** Evaluation views: the batch similarity heatmap and its τ slider, after a short run. */
-import { expect, hoverFirstPoint, test, waitForDone } from './fixtures';
+import { drawn, expect, hoverFirstPoint, test, waitForDone } from './fixtures';
 
 test('the similarity heatmap appears for a batch and the τ slider re-weights it', async ({ page }) => {
   await page.goto('./#dataset=digits&backend=wasm&steps=20&evalEvery=0&batchSize=32');
@@ -98,12 +98,12 @@ test('the map runs t-SNE on WebGPU when asked (the software adapter here): a lay
   await expect(page.getByTestId('chart.tsne')).toContainText('step 30', { timeout: 180_000 });
   await expect(page.getByTestId('map.ms')).toContainText('exact t-SNE on WebGPU');
   // Every held-out point is drawn, at finite coordinates.
-  const xy = await page.getByTestId('chart.tsne').evaluate((el) => (el as unknown as { data: { x: number[]; y: number[] }[] }).data.flatMap((d) => d.x.map((x, i) => [x, d.y[i]!])));
+  const xy = await (await drawn(page, 'chart.tsne')).evaluate((el) => (el as unknown as { data: { x: number[]; y: number[] }[] }).data.flatMap((d) => d.x.map((x, i) => [x, d.y[i]!])));
   expect(xy.length).toBe(Number(await page.getByTestId('chart.tsne').getAttribute('data-points')));
   expect(xy.length).toBeGreaterThan(300);
   for (const [x, y] of xy) expect(Number.isFinite(x) && Number.isFinite(y)).toBe(true);
   // Classes (one trace each) sit apart: points lie nearer their own class's centre than the map's centre.
-  const spread = await page.getByTestId('chart.tsne').evaluate((el) => {
+  const spread = await (await drawn(page, 'chart.tsne')).evaluate((el) => {
     const data = (el as unknown as { data: { x: number[]; y: number[] }[] }).data;
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     const all = { x: mean(data.flatMap((d) => d.x)), y: mean(data.flatMap((d) => d.y)) };

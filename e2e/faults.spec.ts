@@ -4,7 +4,7 @@
  * from its last weights, and says so. The hooks the tests use (`window.__playground`) exist only with `?test`.
  */
 import type { Page } from '@playwright/test';
-import { expect, runStatus, test, tracePoints, waitForDone } from './fixtures';
+import { drawn, expect, runStatus, test, tracePoints, waitForDone } from './fixtures';
 
 interface Hooks {
   terminateWorker(): void;
@@ -109,7 +109,7 @@ test('a lost WebGPU device: the run goes on on the next backend from its last we
   const loss = await lossPoints(page);
   expect(loss).toHaveLength(30);
   for (const v of loss) expect(Number.isFinite(v)).toBe(true);
-  const steps = await page.getByTestId('chart.loss').evaluate((el) => Array.from((el as unknown as { data: { x: ArrayLike<number> }[] }).data[0]!.x));
+  const steps = await (await drawn(page, 'chart.loss')).evaluate((el) => Array.from((el as unknown as { data: { x: ArrayLike<number> }[] }).data[0]!.x));
   expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   await expect.poll(async () => (await tracePoints(page, 'chart.accuracy'))[1]?.length ?? 0).toBe(4);
   await expect(page.getByTestId('status.step')).toHaveText('step 30 / 30');

@@ -1,5 +1,5 @@
 /** Shared test fixture: a page that fails the test on any console error or uncaught exception. */
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 export const test = base.extend<{ page: Page; consoleErrors: string[] }>({
   consoleErrors: async ({}, use) => {
@@ -17,9 +17,19 @@ export const test = base.extend<{ page: Page; consoleErrors: string[] }>({
 
 export { expect };
 
-/** Numbers of the points on a plotly chart's traces. */
+/**
+ * A plotly chart once it has drawn every change asked of it. Redraws take turns (ui/Plot.tsx), so a chart can lag
+ * the state the page shows elsewhere by a few frames; while it does it carries `data-pending`.
+ */
+export async function drawn(page: Page, testId: string, timeout = 15_000): Promise<Locator> {
+  const chart = page.getByTestId(testId);
+  await expect(chart, `chart ${testId} still has a redraw pending`).not.toHaveAttribute('data-pending', { timeout });
+  return chart;
+}
+
+/** Numbers of the points on a plotly chart's traces, as drawn once its redraws have caught up. */
 export async function tracePoints(page: Page, testId: string): Promise<number[][]> {
-  return page.getByTestId(testId).evaluate((el) => {
+  return (await drawn(page, testId)).evaluate((el) => {
     const data = (el as unknown as { data?: { y?: ArrayLike<number> }[] }).data ?? [];
     return data.map((d) => Array.from(d.y ?? []));
   });

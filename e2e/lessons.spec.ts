@@ -1,6 +1,6 @@
 /** Lessons and lesson links: a link opens a lesson with controls hidden, a hostile link harms nothing, the share box makes links, a lesson's sweep runs. */
 import { DEFAULT_CONFIG } from '../src/shared/config';
-import { expect, test } from './fixtures';
+import { drawn, expect, test } from './fixtures';
 
 const SECTIONS = ['section.method', 'section.data', 'section.model', 'section.optim', 'section.augment', 'section.run', 'section.eval', 'section.collapse'];
 
@@ -140,7 +140,7 @@ test('a sweep lesson runs its sweep: five τ values, five loss curves', async ({
   const progress = page.getByTestId('sweep.progress');
   await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   await expect(progress).toContainText('5 of 5 runs done');
-  const loss = await page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data: { name: string; x: number[] }[] }).data.map((d) => [d.name, d.x.length]));
+  const loss = await (await drawn(page, 'sweep.loss')).evaluate((el) => (el as unknown as { data: { name: string; x: number[] }[] }).data.map((d) => [d.name, d.x.length]));
   expect(loss).toEqual([
     ['τ = 0.05', 6],
     ['τ = 0.1', 6],

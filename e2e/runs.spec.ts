@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Download, Page } from '@playwright/test';
 import { METRICS_COLUMNS, parseCsv, parseTsv } from '../src/shared/export';
-import { expect, test, tracePoints, waitForDone } from './fixtures';
+import { drawn, expect, test, tracePoints, waitForDone } from './fixtures';
 
 const TINY = './#dataset=digits&backend=wasm&steps=15&evalEvery=15&batchSize=16&probes=false';
 
@@ -102,7 +102,7 @@ test('finished runs are saved, survive a reload, and can be renamed, compared, e
   const loss = await tracePoints(page, 'compare.loss');
   for (const ys of loss) expect(ys).toHaveLength(15);
   expect(loss[0]).not.toEqual(loss[1]);
-  const lossNames = await page.getByTestId('compare.loss').evaluate((el) => (el as unknown as { data: { name: string }[] }).data.map((d) => d.name));
+  const lossNames = await (await drawn(page, 'compare.loss')).evaluate((el) => (el as unknown as { data: { name: string }[] }).data.map((d) => d.name));
   expect(lossNames[1]).toBe('first run');
   await expect.poll(async () => (await tracePoints(page, 'compare.knn')).length).toBe(2);
   const table = page.getByTestId('compare.table');

@@ -1,5 +1,5 @@
 /** Sweeps: a tiny 3-value τ sweep runs to the end, streaming curves and maps; bad values are refused. */
-import { expect, test } from './fixtures';
+import { drawn, expect, test } from './fixtures';
 
 test('a 3-value τ sweep runs to the end: overlaid curves, a small map per run, figures against τ', async ({ page }) => {
   await page.goto('./#dataset=digits&backend=wasm&steps=12&evalEvery=6&batchSize=16&probes=false');
@@ -16,20 +16,20 @@ test('a 3-value τ sweep runs to the end: overlaid curves, a small map per run, 
   await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
   await expect(progress).toContainText('3 of 3 runs done');
   // One loss curve per run, each 12 steps long, named by its τ.
-  const loss = await page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data: { name: string; x: number[] }[] }).data.map((d) => [d.name, d.x.length]));
+  const loss = await (await drawn(page, 'sweep.loss')).evaluate((el) => (el as unknown as { data: { name: string; x: number[] }[] }).data.map((d) => [d.name, d.x.length]));
   expect(loss).toEqual([
     ['τ = 0.1', 12],
     ['τ = 0.5', 12],
     ['τ = 1', 12],
   ]);
   // Runs differ only in τ: different curves from the same seed.
-  const firsts = await page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data: { y: number[] }[] }).data.map((d) => d.y[0]));
+  const firsts = await (await drawn(page, 'sweep.loss')).evaluate((el) => (el as unknown as { data: { y: number[] }[] }).data.map((d) => d.y[0]));
   expect(new Set(firsts).size).toBe(3);
   // Each run has its small map, laid out from its last evaluation (step 12).
   await expect(page.getByTestId('sweep.map')).toHaveCount(3);
   for (let i = 0; i < 3; i++) await expect(page.getByTestId('sweep.map').nth(i)).toHaveAttribute('data-step', '12', { timeout: 60_000 });
   // Final kNN against τ: one point per run on a log axis.
-  const final = await page.getByTestId('sweep.final').evaluate((el) => (el as unknown as { data: { name: string; x: number[] }[] }).data.find((d) => d.name === 'kNN on h')!.x);
+  const final = await (await drawn(page, 'sweep.final')).evaluate((el) => (el as unknown as { data: { name: string; x: number[] }[] }).data.find((d) => d.name === 'kNN on h')!.x);
   expect(final).toEqual([0.1, 0.5, 1]);
   await expect(page.getByTestId('sweep.parcoords').locator('.parcoords')).toHaveCount(1);
   await page.screenshot({ path: 'test-results/sweep.png', fullPage: true });
@@ -54,9 +54,9 @@ test('a sweep can be paused, resumed and cancelled; runs not yet trained say so'
   await expect.poll(async () => page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data?: { x: number[] }[] }).data?.[0]?.x.length ?? 0)).toBeGreaterThan(3);
   await page.getByTestId('sweep.pause').click();
   await expect(progress).toHaveAttribute('data-status', 'paused');
-  const paused = await page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data: { x: number[] }[] }).data[0]!.x.length);
+  const paused = await (await drawn(page, 'sweep.loss')).evaluate((el) => (el as unknown as { data: { x: number[] }[] }).data[0]!.x.length);
   await page.waitForTimeout(1000);
-  expect(await page.getByTestId('sweep.loss').evaluate((el) => (el as unknown as { data: { x: number[] }[] }).data[0]!.x.length)).toBe(paused);
+  expect(await (await drawn(page, 'sweep.loss')).evaluate((el) => (el as unknown as { data: { x: number[] }[] }).data[0]!.x.length)).toBe(paused);
   await page.getByTestId('sweep.resume').click();
   await expect(progress).toHaveAttribute('data-status', 'running');
   await page.getByTestId('sweep.cancel').click();

@@ -20,7 +20,8 @@ if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);
 
 // plotly.js (its cartesian build) loads right after the first paint: its evaluation is one long task (about a
 // second here), better over before Start is pressed than in the middle of a run; the first paint does not wait.
-requestAnimationFrame(() => setTimeout(() => void loadPlotly(), 0));
+// A failed load is tried again by the first chart that has something to draw.
+requestAnimationFrame(() => setTimeout(() => void loadPlotly().catch(() => undefined), 0));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

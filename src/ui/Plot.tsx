@@ -24,9 +24,17 @@ const bundles: Partial<Record<PlotlyBundle, Promise<PlotlyModule>>> = {};
 /** Loads a plotly.js build once, on first use. */
 export function loadPlotly(bundle: PlotlyBundle = 'cartesian'): Promise<PlotlyModule> {
   const unwrap = (m: unknown) => ((m as { default?: PlotlyModule }).default ?? (m as PlotlyModule));
-  bundles[bundle] ??= (bundle === 'full' ? import('plotly.js-dist-min') : import('plotly.js-cartesian-dist-min')).then(unwrap);
+  bundles[bundle] ??= (bundle === 'full' ? import('plotly.js-dist-min') : import('plotly.js-cartesian-dist-min')).then(
+    (m) => (loaded[bundle] = unwrap(m)),
+    (e: unknown) => {
+      delete bundles[bundle]; // a failed load (a dropped connection) is tried again at the next change
+      throw e;
+    },
+  );
   return bundles[bundle];
 }
+/** The builds that have finished loading. */
+const loaded: Partial<Record<PlotlyBundle, PlotlyModule>> = {};
 
 /** Trace types only the full build has. */
 const FULL_ONLY = new Set(['scatter3d', 'parcoords', 'surface', 'mesh3d', 'scattergl', 'splom', 'parcats']);
@@ -120,17 +128,32 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
   const lastDraw = useRef(-Infinity);
   const drawnWith = useRef<PlotlyBundle>('cartesian');
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Changes asked for and changes drawn: while they differ the chart carries `data-pending` (tests and benchmarks
+  // wait for it to go before they read what is drawn).
+  const asked = useRef(0);
 
   // One redraw job per chart (a stable function, so the queue holds it once).
   const job = useRef<Job>(async () => {
     const el = ref.current;
     if (!el || !el.isConnected) return;
     const cur = latest.current;
+    const upTo = asked.current;
+    const settle = () => {
+      if (asked.current === upTo) delete el.dataset.pending;
+    };
     let created = el.classList.contains('js-plotly-plot');
-    if (!created && !hasPoints(cur.data)) return;
+    if (!created && !hasPoints(cur.data)) return settle();
     const bundle = bundleFor(cur.data);
-    const Plotly = await loadPlotly(bundle);
-    if (!el.isConnected) return;
+    const Plotly = loaded[bundle];
+    if (!Plotly) {
+      // Not loaded yet: the chart takes its turn again once it is, and the charts behind it do not wait for it
+      // (the full build takes seconds to load on a slow machine).
+      void loadPlotly(bundle).then(() => {
+        queue.add(job.current);
+        void pump();
+      }, () => undefined);
+      return;
+    }
     if (created && drawnWith.current !== bundle) {
       // The chart changes build (e.g. a 2-D projection becomes 3-D): the old build lets go of it first.
       (await loadPlotly(drawnWith.current)).purge(el);
@@ -155,12 +178,15 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     el.dataset.drawMs = (lastDraw.current - t0).toFixed(1);
     el.dataset.draws = String(Number(el.dataset.draws ?? 0) + 1);
     el.dataset.points = String(cur.data.reduce((a, d) => a + ((d as { x?: unknown[] }).x?.length ?? 0), 0));
+    settle();
   });
 
   // Layouts are written inline (a new object each render): compare them by value, or every render redraws.
   const layoutKey = JSON.stringify(layout);
   useEffect(() => {
     clearTimeout(timer.current);
+    asked.current += 1;
+    if (ref.current) ref.current.dataset.pending = '';
     const wait = Math.max(0, lastDraw.current + minIntervalMs - performance.now());
     const ask = () => {
       queue.add(job.current);
