@@ -36,7 +36,7 @@ test('WASM: the loss falls, kNN accuracy rises above its step-0 value, the map r
   await expect(runStatus(page)).toHaveAttribute('data-status', 'training');
 
   // Pause: steps stop; Resume: they continue.
-  await expect.poll(async () => (await tracePoints(page, 'chart.loss'))[0]?.length ?? 0).toBeGreaterThan(5);
+  await expect.poll(async () => (await tracePoints(page, 'chart.loss', { live: true }))[0]?.length ?? 0).toBeGreaterThan(5);
   await page.getByTestId('run.pause').click();
   await expect(runStatus(page)).toHaveAttribute('data-status', 'paused');
   const atPause = (await tracePoints(page, 'chart.loss'))[0]!.length;
@@ -44,7 +44,7 @@ test('WASM: the loss falls, kNN accuracy rises above its step-0 value, the map r
   expect((await tracePoints(page, 'chart.loss'))[0]!.length).toBe(atPause);
   await page.getByTestId('run.resume').click();
   await expect(runStatus(page)).toHaveAttribute('data-status', 'training');
-  await expect.poll(async () => (await tracePoints(page, 'chart.loss'))[0]!.length).toBeGreaterThan(atPause);
+  await expect.poll(async () => (await tracePoints(page, 'chart.loss', { live: true }))[0]!.length).toBeGreaterThan(atPause);
 
   await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
   const [raw, smooth] = await tracePoints(page, 'chart.loss');

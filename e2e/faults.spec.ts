@@ -19,7 +19,7 @@ async function openHistory(page: Page): Promise<void> {
   if (!(await runs.evaluate((el) => (el as HTMLDetailsElement).open))) await runs.locator('summary').click();
 }
 
-const lossPoints = async (page: Page) => (await tracePoints(page, 'chart.loss'))[0] ?? [];
+const lossPoints = async (page: Page, live = false) => (await tracePoints(page, 'chart.loss', { live }))[0] ?? [];
 
 test('a loss that becomes NaN stops the run at that step, names the step and the likely cause, and keeps the curve', async ({ page }) => {
   // SGD at lr 10 with weight decay 1 and no warm-up: the weights grow ×(1 − lr·wd) a step until they overflow.
@@ -50,7 +50,7 @@ test('a training worker that dies is noticed: the page says so, offers a restart
   await openHistory(page);
   await page.getByTestId('run.start').click();
   await expect(runStatus(page)).toHaveAttribute('data-status', 'training');
-  await expect.poll(async () => (await lossPoints(page)).length, { timeout: 60_000 }).toBeGreaterThan(5);
+  await expect.poll(async () => (await lossPoints(page, true)).length, { timeout: 60_000 }).toBeGreaterThan(5);
   await expect(page.getByTestId('runs.item')).toHaveCount(1);
 
   // Terminated from outside: no event fires, and a call to it would wait forever. The page notices anyway.
@@ -95,7 +95,7 @@ test('a lost WebGPU device: the run goes on on the next backend from its last we
   const backend = page.getByTestId('status.backend');
   await expect(backend).toHaveAttribute('data-backend', 'webgpu', { timeout: 120_000 });
   // Past the evaluation at step 10 (a snapshot of the weights is taken there).
-  await expect.poll(async () => (await lossPoints(page)).length, { timeout: 180_000 }).toBeGreaterThan(11);
+  await expect.poll(async () => (await lossPoints(page, true)).length, { timeout: 180_000 }).toBeGreaterThan(11);
   expect(await page.evaluate(() => (window as unknown as { __playground: Hooks }).__playground.simulateDeviceLoss())).toBe(true);
   await expect(backend).not.toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });
   // Headless Chromium's WebGL renders in software (SwiftShader), so the next backend is WASM.
@@ -111,7 +111,7 @@ test('a lost WebGPU device: the run goes on on the next backend from its last we
   for (const v of loss) expect(Number.isFinite(v)).toBe(true);
   const steps = await (await drawn(page, 'chart.loss')).evaluate((el) => Array.from((el as unknown as { data: { x: ArrayLike<number> }[] }).data[0]!.x));
   expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-  await expect.poll(async () => (await tracePoints(page, 'chart.accuracy'))[1]?.length ?? 0).toBe(4);
+  await expect.poll(async () => (await tracePoints(page, 'chart.accuracy', { live: true }))[1]?.length ?? 0).toBe(4);
   await expect(page.getByTestId('status.step')).toHaveText('step 30 / 30');
   // The dead device was dropped, not the backend: the next run gets a new device and trains on WebGPU again.
   await page.getByTestId('config.steps').fill('2');
@@ -129,7 +129,7 @@ test('Reset while an evaluation is asked for: no error, the run’s tensors are 
   let before = -1;
   await expect.poll(async () => (before = await tensors()), { timeout: 60_000 }).toBeGreaterThanOrEqual(0);
   await page.getByTestId('run.start').click();
-  await expect.poll(async () => (await lossPoints(page)).length, { timeout: 60_000 }).toBeGreaterThan(3);
+  await expect.poll(async () => (await lossPoints(page, true)).length, { timeout: 60_000 }).toBeGreaterThan(3);
   // Evaluate now asks the loop for an evaluation after its step; Reset follows at once.
   await page.getByTestId('run.evaluate').click();
   await page.getByTestId('run.reset').click();
@@ -143,6 +143,6 @@ test('Reset while an evaluation is asked for: no error, the run’s tensors are 
   await expect(page.getByTestId('status.error')).toHaveCount(0);
   // The worker is fine: the next run trains.
   await page.getByTestId('run.start').click();
-  await expect.poll(async () => (await lossPoints(page)).length, { timeout: 60_000 }).toBeGreaterThan(2);
+  await expect.poll(async () => (await lossPoints(page, true)).length, { timeout: 60_000 }).toBeGreaterThan(2);
   await expect(page.getByTestId('status.error')).toHaveCount(0);
 });

@@ -27,9 +27,12 @@ export async function drawn(page: Page, testId: string, timeout = 15_000): Promi
   return chart;
 }
 
-/** Numbers of the points on a plotly chart's traces, as drawn once its redraws have caught up. */
-export async function tracePoints(page: Page, testId: string): Promise<number[][]> {
-  return (await drawn(page, testId)).evaluate((el) => {
+/**
+ * Numbers of the points on a plotly chart's traces, as drawn once its redraws have caught up; `live` reads what
+ * is drawn now, for a poll while training goes on (a live chart is then never caught up for long).
+ */
+export async function tracePoints(page: Page, testId: string, { live = false } = {}): Promise<number[][]> {
+  return (live ? page.getByTestId(testId) : await drawn(page, testId)).evaluate((el) => {
     const data = (el as unknown as { data?: { y?: ArrayLike<number> }[] }).data ?? [];
     return data.map((d) => Array.from(d.y ?? []));
   });

@@ -11,9 +11,10 @@ import './styles.css';
 void initHistory();
 loadConfigFromUrl();
 window.addEventListener('hashchange', loadConfigFromUrl);
-// Then the worker sets up the backend, so Start trains at once. (Preparing while the dataset loads made the
-// WebGPU browser test fail now and then with "Backend 'wasm' has not yet been initialized"; not yet understood.)
-void loadDataset().then(() => prepareWorker());
+// At the same time the worker sets up the backend, so Start trains at once. (A run started before that set-up
+// ends keeps its own backend: the worker's steps run as sections on their run's backend.)
+void loadDataset();
+void prepareWorker();
 // A developer switch in the query (not the shared hash): ?mapEngine=gpu|cpu picks the map's t-SNE engine.
 const mapEngine = new URLSearchParams(location.search).get('mapEngine');
 if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);

@@ -64,6 +64,30 @@ describe('runSweep', () => {
     }
   });
 
+  it('every step and evaluation runs inside the guard, one at a time (the worker keeps the backend its own there)', async () => {
+    for (const mode of ['sequential', 'interleaved'] as SweepMode[]) {
+      const r = recorder();
+      let inside = 0;
+      let overlaps = 0;
+      const guarded: string[] = [];
+      r.hooks.guard = async <T,>(fn: () => Promise<T>): Promise<T> => {
+        if (inside++) overlaps++;
+        const mark = r.log.length;
+        try {
+          return await fn();
+        } finally {
+          inside--;
+          guarded.push(...r.log.slice(mark));
+        }
+      };
+      expect(await runSweep(CONFIGS, build, mode, r.hooks)).toBe('done');
+      expect(overlaps).toBe(0);
+      // Everything but the runs' starts and ends happened inside the guard.
+      expect(guarded).toEqual(r.log.filter((e) => e.startsWith('step') || e.startsWith('eval')));
+      expect(guarded.filter((e) => e.startsWith('step'))).toHaveLength(15);
+    }
+  });
+
   it('cancelling stops the open runs, releases them, and starts no more', async () => {
     const before = tf.memory().numTensors;
     for (const mode of ['sequential', 'interleaved'] as SweepMode[]) {

@@ -26,6 +26,8 @@ export interface SweepHooks {
   onRunEnd(index: number, status: 'done' | 'stopped' | 'error', error?: { message: string; step?: number }): void;
   /** Between steps: resolves when the loop may go on (waits while paused); true when the sweep is cancelled. */
   checkpoint(): Promise<boolean>;
+  /** Runs a step and its evaluation (the worker: as an exclusive section on the sweep's backend). */
+  guard?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** Runs every config to its end (or until cancelled) in the given mode. Trainers are disposed as their runs end. */
@@ -40,9 +42,12 @@ export async function runSweep(configs: readonly TrainConfig[], build: (config: 
   };
   /** One step of a run (with its evaluations); false when the run has ended. */
   const advance = async (index: number, trainer: Trainer): Promise<boolean> => {
+    const guard = hooks.guard ?? ((fn) => fn());
     try {
-      hooks.onStep(index, await trainer.trainStep());
-      if (hooks.shouldEvaluate(index, trainer)) await hooks.evaluate(index, trainer);
+      await guard(async () => {
+        hooks.onStep(index, await trainer.trainStep());
+        if (hooks.shouldEvaluate(index, trainer)) await hooks.evaluate(index, trainer);
+      });
     } catch (e) {
       const err = e as Error & { step?: number };
       end(index, trainer, 'error', { message: err.message || String(e), step: err.step });
@@ -64,7 +69,7 @@ export async function runSweep(configs: readonly TrainConfig[], build: (config: 
     }
     try {
       await hooks.onRunStart(index, trainer);
-      if (hooks.shouldEvaluate(index, trainer)) await hooks.evaluate(index, trainer);
+      if (hooks.shouldEvaluate(index, trainer)) await (hooks.guard ?? ((fn) => fn()))(() => hooks.evaluate(index, trainer));
     } catch (e) {
       end(index, trainer, 'error', { message: (e as Error).message || String(e) });
       return null;

@@ -104,6 +104,8 @@ export class Trainer {
   /** Labels of the training split: read only by SupCon. */
   private readonly trainLabels: Int32Array;
   readonly split: Split;
+  /** The backend its tensors live on (the active one when it was built). */
+  readonly backend: string = tf.getBackend();
   private stepIndex = 0;
 
   constructor(

@@ -226,6 +226,19 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
+/**
+ * An exclusive section on backend `name`: a training step, an evaluation. Another section (a preview, another
+ * run being set up, the page's early prepare) may have left another backend active since the last one; a step must
+ * neither meet another backend's kernels nor have the backend switched in the middle of it (tfjs then throws
+ * "Backend … has not yet been initialized" at the step's next op).
+ */
+function onBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  return exclusive(async () => {
+    if (tf.engine().backendName !== name) await tf.setBackend(name);
+    return fn();
+  });
+}
+
 /** Takes over the run slot: any run in progress stops; the new one gets its own control. */
 function takeControl() {
   control.stopped = true;
@@ -359,6 +372,8 @@ const api = {
       lastTrainer?.dispose();
       lastTrainer = trainer;
       emit([{ type: 'backend', runId, info }]);
+      /** The backend the run's tensors live on (another after a lost device). */
+      let runBackend = info.name;
       // On WebGPU: a watch on the device and a recent copy of the weights, to go on elsewhere if the device is lost.
       let watch = watchDevice();
       let snapshot: TrainerSnapshot | null = null;
@@ -378,7 +393,7 @@ const api = {
         );
       };
       lastEvalStep = -1;
-      evaluateLast = () => exclusive(() => sendEval());
+      evaluateLast = () => onBackend(runBackend, () => sendEval());
       // Step 0's evaluation (the untrained encoder's kNN and probes) takes seconds; it runs on a copy of the
       // initial weights right after the first step, so the first loss point comes first.
       initial = evaluate ? trainer.cloneWeights() : null;
@@ -400,7 +415,8 @@ const api = {
           emit([{ type: 'status', runId, status: 'training' }]);
         }
         try {
-          const m = await orLost(trainer.trainStep(), watch);
+          const t = trainer;
+          const m = await onBackend(runBackend, () => orLost(t.trainStep(), watch));
           if (m.step >= streamed) pending.push(m);
           streamed = Math.max(streamed, m.step + 1);
           if (pending.length >= STEP_BATCH || performance.now() - lastFlush > FLUSH_MS) flush();
@@ -409,16 +425,16 @@ const api = {
             const w = initial;
             initial = null;
             try {
-              await orLost(sendEval(w), watch);
+              await onBackend(runBackend, () => orLost(sendEval(w), watch));
             } finally {
               tf.dispose(w);
             }
           }
           if (evaluate && (trainer.step % config.evalEvery === 0 || trainer.done || my.evalRequest)) {
             flush();
-            await orLost(sendEval(), watch);
-            if (watch) snapshot = await orLost(snapshotTrainer(trainer), watch);
-          } else if (watch && trainer.step % SNAPSHOT_EVERY === 0) snapshot = await orLost(snapshotTrainer(trainer), watch);
+            await onBackend(runBackend, () => orLost(sendEval(), watch));
+            if (watch) snapshot = await onBackend(runBackend, () => orLost(snapshotTrainer(t), watch));
+          } else if (watch && trainer.step % SNAPSHOT_EVERY === 0) snapshot = await onBackend(runBackend, () => orLost(snapshotTrainer(t), watch));
         } catch (e) {
           if (e instanceof NonFiniteLossError || !(await lostDevice(watch))) {
             flush(); // the steps before the failure stay on the charts
@@ -432,6 +448,7 @@ const api = {
             throw new Error(`the WebGPU device was lost at step ${lostAt} and the run could not go on elsewhere: ${err.message}`);
           });
           trainer = lastTrainer = activeRunTrainer = next.trainer;
+          runBackend = next.info.name;
           watch = null;
           snapshot = null;
           flush();
@@ -494,6 +511,7 @@ const api = {
         },
         options.mode,
         {
+          guard: (fn) => onBackend(info.name, fn),
           onRunStart: (index) => void pending.push({ type: 'run-start', index, backend: info }),
           onStep: (index, m) => {
             const s = steps.get(index);
@@ -548,11 +566,11 @@ const api = {
     try {
       let loss = Number.NaN;
       while (!trainer.done && !my.stopped) {
-        loss = (await trainer.trainStep()).loss;
+        loss = (await onBackend(info.name, () => trainer.trainStep())).loss;
         await nextTick();
       }
       if (my.stopped) return { knnAcc: Number.NaN, loss, ms: performance.now() - t0, backend: info.name, stopped: true };
-      const ev = await trainer.evaluate();
+      const ev = await onBackend(info.name, () => trainer.evaluate());
       return { knnAcc: ev.knnAcc, loss, ms: performance.now() - t0, backend: info.name, stopped: false };
     } finally {
       trainer.dispose();
@@ -611,7 +629,7 @@ const api = {
   async batchSimilarity(count: number, seed: number): Promise<{ sim: Float32Array; n: number; step: number; temperature: number } | null> {
     const t = lastTrainer;
     if (!t) return null;
-    const sim = await exclusive(() => t.similarityMatrix(count, seed));
+    const sim = await onBackend(t.backend, () => t.similarityMatrix(count, seed));
     return Comlink.transfer({ sim, n: Math.round(Math.sqrt(sim.length) / 2), step: t.step, temperature: t.config.temperature }, [sim.buffer]);
   },
 
@@ -647,7 +665,7 @@ const api = {
     const t = lastTrainer;
     if (!t) return null;
     // The weights are copied synchronously when the export starts, so a running loop cannot change them halfway.
-    const result = await exclusive(async () =>
+    const result = await onBackend(t.backend, async () =>
       t === lastTrainer ? saveEncoderArtifacts(t.model, [t.dataset.h, t.dataset.w, t.dataset.c], { config: t.config, step: t.step }) : null,
     );
     return result ? Comlink.transfer(result, [result.weights]) : null;
@@ -659,8 +677,14 @@ const api = {
    */
   async prepare(config: TrainConfig): Promise<void> {
     try {
-      await getDataset(config.dataset);
-      if (!backendCache.has(config.backend)) await exclusive(() => useBackend(config));
+      // Both at once: the backend's set-up (compiling WASM, a WebGPU device) does not need the data.
+      await Promise.all([
+        getDataset(config.dataset),
+        exclusive(async () => {
+          // Once a run, sweep or ablation has set a backend up, there is nothing left to prepare for.
+          if (currentBackend === null && !backendCache.has(config.backend)) await useBackend(config);
+        }),
+      ]);
     } catch {
       // start() reports it.
     }
