@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -55,19 +56,57 @@ function contentSecurityPolicy(): Plugin[] {
   ];
 }
 
+/**
+ * Minified without renaming: mangled names break the threaded WASM backend's pthread workers (they run tfjs's
+ * glue code by its name); compressing and dropping whitespace and comments keeps names, and the scripts are
+ * smaller to compile (the training worker's compile is on the way to a run's first step).
+ */
+const MINIFY = { compress: false, mangle: false, codegen: { removeWhitespace: true } } as const;
+
+/**
+ * The charts' plotly build is imported after the first paint (ui/Plot.tsx), but fetched and compiled from the
+ * start: a <link rel="modulepreload"> for its chunk, so its evaluation can begin at the first paint instead of a
+ * fetch and a compile later. It does not block the first paint.
+ */
+function preloadPlotly(): Plugin {
+  return {
+    name: 'preload-plotly',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler: (_html, ctx) =>
+        Object.values(ctx.bundle ?? {})
+          .filter((c) => c.type === 'chunk' && /plotly-cartesian/.test(c.fileName))
+          .map((c) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${c.fileName}` }, injectTo: 'head' as const })),
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), ...contentSecurityPolicy()],
+  plugins: [react(), ...contentSecurityPolicy(), preloadPlotly()],
   base: './',
   // plotly's strict bundle: the same API, with its WebGL code (parcoords, scatter3d) precompiled, so it runs
   // without eval under the CSP above. The code keeps importing 'plotly.js-dist-min' (its types).
-  resolve: { alias: { 'plotly.js-dist-min': 'plotly.js-strict-dist-min' } },
+  // '@tensorflow/tfjs': the union package less its WebGL backend (loaded when tried), converter and data API
+  // (src/engine/tfBrowser.ts).
+  resolve: {
+    alias: [
+      { find: /^plotly\.js-dist-min$/, replacement: 'plotly.js-strict-dist-min' },
+      { find: /^@tensorflow\/tfjs$/, replacement: fileURLToPath(new URL('./src/engine/tfBrowser.ts', import.meta.url)) },
+    ],
+  },
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
-  worker: { format: 'es' },
+  worker: { format: 'es', rolldownOptions: { output: { minify: MINIFY } } },
   // Pre-bundle the heavy dependencies up front, so the dev server does not reload the page on first use.
   optimizeDeps: {
     include: [
-      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops',
+      '@tensorflow/tfjs-layers',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-webgl',
       '@tensorflow/tfjs-backend-wasm',
       '@tensorflow/tfjs-backend-webgpu',
       'plotly.js-strict-dist-min',
@@ -82,8 +121,8 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
-    // Mangled names break the threaded WASM backend's worker; keep identifiers as they are.
     minify: false,
+    rolldownOptions: { output: { minify: MINIFY } },
     chunkSizeWarningLimit: 8000,
   },
 });

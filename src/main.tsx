@@ -11,10 +11,11 @@ import './styles.css';
 void initHistory();
 loadConfigFromUrl();
 window.addEventListener('hashchange', loadConfigFromUrl);
-// At the same time the worker sets up the backend, so Start trains at once. (A run started before that set-up
-// ends keeps its own backend: the worker's steps run as sections on their run's backend.)
+// The training worker starts and gets ready for the config (backend, data, a warm-up step), so Start trains at
+// once; the page asks it for the held-out images (the map's thumbnails).
+performance.mark('main.tsx evaluated');
+prepareWorker();
 void loadDataset();
-void prepareWorker();
 // A developer switch in the query (not the shared hash): ?mapEngine=gpu|cpu picks the map's t-SNE engine.
 const mapEngine = new URLSearchParams(location.search).get('mapEngine');
 if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);

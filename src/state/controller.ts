@@ -5,6 +5,8 @@
 import * as Comlink from 'comlink';
 import { withDataset, type TrainConfig } from '../shared/config';
 import { parseShareHash, shareHash } from '../shared/share';
+import { trainWorkerName } from '../shared/workerName';
+import { holdBackgroundRedraws } from '../ui/redrawHold';
 import { toRunMetrics, trackRun, type RunHandle } from './history';
 import type { CustomDataOptions, CustomDataSummary, EvalMetrics, FileEntry, LoadProgress, StepMetrics, SweepEvent, SweepMode, ViewPairs, WorkerEvent } from '../shared/messages';
 import type { TrainWorkerApi } from '../worker/train.worker';
@@ -32,6 +34,7 @@ let lastMetricsSave = 0;
 
 /** Ends the history record of the current single run (if any) with this status. */
 function finishRun(status: 'done' | 'stopped' | 'error', error?: string): void {
+  holdBackgroundRedraws(false);
   const h = runHandle;
   runHandle = null;
   if (h) void h.finish(status, error, { metrics: toRunMetrics(store.getState().metrics) });
@@ -39,7 +42,9 @@ function finishRun(status: 'done' | 'stopped' | 'error', error?: string): void {
 
 function getTrainApi(): Comlink.Remote<TrainWorkerApi> {
   if (!trainApi) {
-    const w = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+    // The worker's name carries the config it gets ready for as soon as its script has run (see prepare() there):
+    // a message would wait for this thread, which is busy evaluating plotly at that moment.
+    const w = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name: trainWorkerName(store.getState().config) });
     trainWorker = w;
     w.addEventListener('error', (e) => {
       // An uncaught error in the worker (it may live on) or a script that failed to load (it never started).
@@ -149,6 +154,7 @@ if (typeof window !== 'undefined' && typeof location !== 'undefined' && new URLS
     terminateWorker: terminateWorkerForTest,
     simulateDeviceLoss,
     workerMemory: () => getTrainApi().memory(),
+    workerTimeline: () => getTrainApi().timeline(),
   };
 }
 
@@ -210,11 +216,11 @@ export function appendEval(m: Metrics, e: EvalMetrics): Metrics {
 }
 
 /**
- * Warms the training worker up for the current config (its backend initialised, its dataset parsed) while
- * the page is idle, so Start trains at once.
+ * Starts the training worker, which gets ready for the current config (its backend initialised, its dataset
+ * parsed, a step trained to warm it up) while the page is idle, so Start trains at once.
  */
-export function prepareWorker(): Promise<void> {
-  return getTrainApi().prepare(store.getState().config);
+export function prepareWorker(): void {
+  getTrainApi();
 }
 
 /** Applies a batch of the current run's events (the worker's own run ids are not used on this side). */
@@ -230,6 +236,7 @@ function onEvents(events: WorkerEvent[], run: number): void {
         runHandle?.update({ backend: ev.info.name });
         break;
       case 'steps': {
+        if (!store.getState().metrics.step.length) setTimeout(() => holdBackgroundRedraws(false), 0);
         const m = appendSteps(store.getState().metrics, ev.steps);
         const first = store.getState().firstLossMs ?? performance.now() - pageStart;
         store.setState({ metrics: m, firstLossMs: first });
@@ -318,6 +325,8 @@ export async function start(): Promise<void> {
   if (store.getState().heldOut?.dataset === config.dataset) pinHeldOut();
   else void loadDataset().then(pinHeldOut);
   finishRun('stopped');
+  // The map's placeholder points (a long redraw) wait until the run's first points are drawn (or it ends).
+  holdBackgroundRedraws(true);
   runHandle = trackRun({ config });
   mapHandle = runHandle;
   lastMetricsSave = 0;

@@ -65,7 +65,7 @@ export function Charts() {
   );
   return (
     <div className="charts">
-      <Plot revision={metrics.version} minIntervalMs={LIVE_MS} htmlLegend testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, margin: { l: 50, r: 10, t: 30, b: 40 } }} />
+      <Plot revision={metrics.version} minIntervalMs={LIVE_MS} priority={1} htmlLegend testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, margin: { l: 50, r: 10, t: 30, b: 40 } }} />
       <Plot
         revision={metrics.version}
         minIntervalMs={LIVE_MS}

@@ -96,6 +96,7 @@ export function EmbeddingMap() {
       <Plot
         testId="chart.tsne"
         height={420}
+        priority={map ? 0 : -1}
         data={data}
         layout={{
           title: { text: map ? `${METHOD_NAMES[map.method]} of held-out h, step ${map.step}` : `${METHOD_NAMES[view.method]} map (waiting for an evaluation)` },

@@ -11,6 +11,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data, Layout, Config, PlotlyHTMLElement } from 'plotly.js-dist-min';
+import { backgroundRedrawsHeld, onBackgroundRelease } from './redrawHold';
 
 type PlotlyModule = typeof import('plotly.js-dist-min');
 /**
@@ -25,7 +26,14 @@ const bundles: Partial<Record<PlotlyBundle, Promise<PlotlyModule>>> = {};
 export function loadPlotly(bundle: PlotlyBundle = 'cartesian'): Promise<PlotlyModule> {
   const unwrap = (m: unknown) => ((m as { default?: PlotlyModule }).default ?? (m as PlotlyModule));
   bundles[bundle] ??= (bundle === 'full' ? import('plotly.js-dist-min') : import('plotly.js-cartesian-dist-min')).then(
-    (m) => (loaded[bundle] = unwrap(m)),
+    (m) => {
+      loaded[bundle] = unwrap(m);
+      // The charts that waited for it draw their empty frames now (see the redraw job).
+      for (const job of waiting) queue.add(job);
+      waiting.clear();
+      void pump();
+      return loaded[bundle];
+    },
     (e: unknown) => {
       delete bundles[bundle]; // a failed load (a dropped connection) is tried again at the next change
       throw e;
@@ -43,29 +51,75 @@ function bundleFor(data: Data[]): PlotlyBundle {
   return data.some((d) => FULL_ONLY.has((d as { type?: string }).type ?? '')) ? 'full' : 'cartesian';
 }
 
-type Job = () => Promise<void>;
+type Job = (() => Promise<void>) & { priority?: number };
 const queue = new Set<Job>();
+/** The next redraw: the first asked of those with the highest priority. */
+function nextJob(): Job {
+  let best: Job | undefined;
+  for (const j of queue) if (!best || (j.priority ?? 0) > (best.priority ?? 0)) best = j;
+  return best!;
+}
+/** Empty priority charts waiting for the cartesian build to load. */
+const waiting = new Set<Job>();
 let pumping = false;
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Runs queued redraws one per task, in the order asked (a chart asked again before its turn is drawn once). */
+/**
+ * A background redraw (negative priority) waits for QUIET_MS without other redraws, and while the page holds
+ * background redraws (a run is starting: its first points come first), at most BACKGROUND_MAX_MS in all.
+ */
+const QUIET_MS = 500;
+const BACKGROUND_MAX_MS = 8000;
+onBackgroundRelease(() => wake?.());
+/** When the last redraw that was not a background one was asked for or ended. */
+let lastForeground = 0;
+/** Ends the pump's wait for a quiet spell early (a new redraw was asked for). */
+let wake: (() => void) | null = null;
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(() => (wake = null, resolve()), ms);
+    wake = () => {
+      clearTimeout(timer);
+      wake = null;
+      resolve();
+    };
+  });
+
+/**
+ * Runs queued redraws one per task, the highest priority first, in the order asked within a priority (a chart
+ * asked again before its turn is drawn once). A background one (the map's placeholder points: one long task of
+ * SVG nodes) waits for a quiet spell, so it does not hold up a run's first points.
+ */
 async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
   try {
+    let backgroundSince = 0;
     while (queue.size) {
-      const job = queue.values().next().value!;
-      queue.delete(job);
+      const job = nextJob();
+      if ((job.priority ?? 0) < 0) {
+        backgroundSince ||= performance.now();
+        const quiet = performance.now() - lastForeground;
+        if ((backgroundRedrawsHeld() || quiet < QUIET_MS) && performance.now() - backgroundSince < BACKGROUND_MAX_MS) {
+          await sleep(backgroundRedrawsHeld() ? BACKGROUND_MAX_MS : QUIET_MS - quiet);
+          continue;
+        }
+      }
       // Paced by frames, but drawn in a task of its own after the frame: the browser's layout and paint of the
       // change then run in the next frame's task, not in the same long one.
       await nextFrame();
       await nextTask();
+      // A background redraw gives way to anything asked for in the meantime.
+      if ((job.priority ?? 0) < 0 && (backgroundRedrawsHeld() || nextJob() !== job)) continue;
+      backgroundSince = 0;
+      queue.delete(job);
       try {
         await job();
       } catch {
         // A redraw that fails leaves the chart as it was; the next change tries again.
       }
+      if ((job.priority ?? 0) >= 0) lastForeground = performance.now();
     }
   } finally {
     pumping = false;
@@ -102,6 +156,11 @@ export interface PlotProps {
   /** A live chart's shortest time between redraws (ms); the last change is always drawn. */
   minIntervalMs?: number;
   /**
+   * Redraws with a higher priority go first (the loss chart: a run's first point is what a user waits for); a
+   * negative one is a background redraw, drawn after a quiet spell of the others (at most a few seconds later).
+   */
+  priority?: number;
+  /**
    * The legend as HTML under the chart instead of plotly's (which measures every entry's text at each redraw,
    * a third of a live chart's redraw): one button per named trace, which hides or shows it.
    */
@@ -113,7 +172,7 @@ export interface PlotProps {
 
 const CONFIG: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
-export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, htmlLegend = false, onHover, onUnhover, onClick }: PlotProps) {
+export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, priority = 0, htmlLegend = false, onHover, onUnhover, onClick }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const data = useMemo(
@@ -142,8 +201,14 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       if (asked.current === upTo) delete el.dataset.pending;
     };
     let created = el.classList.contains('js-plotly-plot');
-    if (!created && !hasPoints(cur.data)) return settle();
     const bundle = bundleFor(cur.data);
+    if (!created && !hasPoints(cur.data)) {
+      // Nothing to draw yet (an empty chart does not ask for plotly). A priority chart (the loss) draws its empty
+      // frame once plotly is loaded, in the idle time before a run, so a run's first point needs only an update
+      // (a new plot costs several times a redraw); the others wait for their points, to keep page load light.
+      if (job.current.priority && !loaded[bundle]) waiting.add(job.current);
+      if (!job.current.priority || !loaded[bundle]) return settle();
+    }
     const Plotly = loaded[bundle];
     if (!Plotly) {
       // Not loaded yet: the chart takes its turn again once it is, and the charts behind it do not wait for it
@@ -162,7 +227,9 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     drawnWith.current = bundle;
     const t0 = performance.now();
     const gd: PlotlyHTMLElement = await Plotly.react(el, cur.data, fullLayout(cur.layout, cur.height, cur.revision), CONFIG);
-    lastDraw.current = performance.now();
+    const t1 = performance.now();
+    // An empty frame does not count against the interval: a run's first points draw at once.
+    if (hasPoints(cur.data)) lastDraw.current = t1;
     if (!created) {
       gd.on('plotly_hover', (ev) => {
         const p = ev.points[0];
@@ -175,11 +242,13 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       });
     }
     // How long the redraw held the main thread (the benchmarks read it).
-    el.dataset.drawMs = (lastDraw.current - t0).toFixed(1);
+    el.dataset.drawMs = (t1 - t0).toFixed(1);
     el.dataset.draws = String(Number(el.dataset.draws ?? 0) + 1);
     el.dataset.points = String(cur.data.reduce((a, d) => a + ((d as { x?: unknown[] }).x?.length ?? 0), 0));
     settle();
   });
+
+  job.current.priority = priority;
 
   // Layouts are written inline (a new object each render): compare them by value, or every render redraws.
   const layoutKey = JSON.stringify(layout);
@@ -189,19 +258,22 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     if (ref.current) ref.current.dataset.pending = '';
     const wait = Math.max(0, lastDraw.current + minIntervalMs - performance.now());
     const ask = () => {
+      if (priority >= 0) lastForeground = performance.now();
       queue.add(job.current);
+      wake?.();
       void pump();
     };
     if (wait > 0) timer.current = setTimeout(ask, wait);
     else ask();
     return () => clearTimeout(timer.current);
-  }, [data, layoutKey, height, revision, minIntervalMs]);
+  }, [data, layoutKey, height, revision, minIntervalMs, priority]);
 
   useEffect(() => {
     const el = ref.current;
     const j = job.current;
     return () => {
       queue.delete(j);
+      waiting.delete(j);
       const drawn = bundles[drawnWith.current];
       if (el && drawn && el.classList.contains('js-plotly-plot')) void drawn.then((Plotly) => Plotly.purge(el));
     };

@@ -38,6 +38,7 @@ import { destroyDevice, dropBackend, fallbackBackend, lostDevice, watchDevice, t
 import { registerKernelFixes } from '../engine/kernels';
 import { configureWasmThreads } from '../engine/wasmThreads';
 import { saveEncoderArtifacts } from '../engine/exportModel';
+import { configFromWorkerName } from '../shared/workerName';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -46,6 +47,16 @@ setWasmPaths({
 });
 configureWasmThreads();
 registerKernelFixes();
+
+/**
+ * When the worker got to each stage of its start-up and first run, as [stage, ms since the epoch] (the page's
+ * clock differs from a worker's; the epoch is shared): `npm run bench:app` prints where the first loss's time goes.
+ */
+const timeline: [string, number][] = [['worker created', performance.timeOrigin]];
+const mark = (stage: string) => {
+  if (timeline.length < 64) timeline.push([stage, performance.timeOrigin + performance.now()]);
+};
+mark('worker script evaluated');
 
 /** Flush streamed steps at least this often (ms) or every STEP_BATCH steps. */
 const FLUSH_MS = 100;
@@ -89,7 +100,11 @@ const env: BackendEnv = {
       await import('@tensorflow/tfjs-backend-webgpu');
       return true;
     }
-    if (name === 'webgl') return typeof OffscreenCanvas !== 'undefined';
+    if (name === 'webgl') {
+      if (typeof OffscreenCanvas === 'undefined') return false;
+      await import('@tensorflow/tfjs-backend-webgl'); // registers itself (only in the browser build is it not yet)
+      return true;
+    }
     return true;
   },
   async requestAdapter() {
@@ -239,8 +254,23 @@ function onBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
   });
 }
 
+/** One step of a throwaway model of `config`'s shape on a few hundred images, then freed (see prepare). */
+async function warmUp(config: TrainConfig, dataset: Dataset): Promise<void> {
+  const n = Math.min(dataset.n, Math.max(2 * config.batchSize, 256));
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const few = Math.min(100, Math.floor(n / 4));
+  const t = new Trainer({ ...config, steps: 1, warmupSteps: 0, evalEvery: 0 }, dataset, { train: idx, bank: idx.slice(0, few), heldOut: idx.slice(n - few) });
+  try {
+    await t.trainStep();
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Takes over the run slot: any run in progress stops; the new one gets its own control. */
+let controlsTaken = 0;
 function takeControl() {
+  controlsTaken++;
   control.stopped = true;
   control.wake();
   control.evalRequest?.(false);
@@ -295,7 +325,9 @@ async function continueAfterDeviceLoss(config: TrainConfig, dataset: Dataset, ol
 const api = {
   /** Loads a dataset (shipped, toy, or your own once loaded) and returns its held-out images (for hover previews). */
   async loadDataset(name: DatasetName): Promise<HeldOutImages> {
+    mark(`loadDataset(${name}) asked`);
     const ds = await getDataset(name);
+    mark(`loadDataset(${name}): parsed`);
     const split = makeSplit(ds.n);
     const held = split.heldOut;
     const per = ds.h * ds.w * ds.c;
@@ -363,11 +395,16 @@ const api = {
     let initial: tf.Tensor[] | null = null;
     try {
       emit([{ type: 'status', runId, status: 'starting' }]);
+      mark(`run ${runId} asked`);
       const dataset = await getDataset(config.dataset);
+      mark(`run ${runId} has its dataset`);
       const { info, built } = await exclusive(async () => {
+        mark(`run ${runId} sets up its backend`);
         const info = await useBackend(config);
+        mark(`run ${runId} has its backend`);
         return { info, built: new Trainer(config, dataset) };
       });
+      mark(`run ${runId} built its trainer`);
       trainer = built;
       lastTrainer?.dispose();
       lastTrainer = trainer;
@@ -417,6 +454,7 @@ const api = {
         try {
           const t = trainer;
           const m = await onBackend(runBackend, () => orLost(t.trainStep(), watch));
+          if (m.step === 0) mark(`run ${runId} trained its first step`);
           if (m.step >= streamed) pending.push(m);
           streamed = Math.max(streamed, m.step + 1);
           if (pending.length >= STEP_BATCH || performance.now() - lastFlush > FLUSH_MS) flush();
@@ -672,19 +710,33 @@ const api = {
   },
 
   /**
-   * Gets a config's backend and dataset ready before Start is pressed (the page calls it once it has loaded),
-   * so the first run starts training at once. A failure here is not reported: start() meets it again and says so.
+   * Gets a config's backend and dataset ready before Start is pressed (the worker calls it at start-up with the
+   * config its name carries), so the first run starts training at once: the backend set up, the data parsed, and
+   * one step of a throwaway model of the same shape trained (the first step on a backend compiles and allocates
+   * what the later ones reuse). A run asked for meanwhile goes first; a failure here is not reported: start() meets
+   * it again and says so.
    */
   async prepare(config: TrainConfig): Promise<void> {
+    mark('prepare asked');
+    const fresh = () => controlsTaken === 0; // no run, sweep or ablation asked for yet
     try {
       // Both at once: the backend's set-up (compiling WASM, a WebGPU device) does not need the data.
-      await Promise.all([
-        getDataset(config.dataset),
+      const [dataset] = await Promise.all([
+        getDataset(config.dataset).then((d) => (mark('prepare: dataset ready'), d)),
         exclusive(async () => {
           // Once a run, sweep or ablation has set a backend up, there is nothing left to prepare for.
-          if (currentBackend === null && !backendCache.has(config.backend)) await useBackend(config);
+          if (currentBackend !== null || backendCache.has(config.backend)) return;
+          mark('prepare: backend set-up begins');
+          await useBackend(config);
+          mark('prepare: backend ready');
         }),
       ]);
+      if (!fresh()) return;
+      await exclusive(async () => {
+        if (!fresh() || currentBackend === null) return;
+        await warmUp(config, dataset);
+        mark('prepare: warm-up step trained');
+      });
     } catch {
       // start() reports it.
     }
@@ -745,6 +797,11 @@ const api = {
     return destroyDevice();
   },
 
+  /** The start-up timeline (see `timeline`). */
+  timeline(): [string, number][] {
+    return timeline.slice();
+  },
+
   /** Live tensor count, for leak checks from tests. */
   memory(): { numTensors: number; backend: string; lastRunOutcome: string | null } {
     return { numTensors: tf.memory().numTensors, backend: tf.getBackend(), lastRunOutcome };
@@ -754,3 +811,6 @@ const api = {
 export type TrainWorkerApi = typeof api;
 
 Comlink.expose(api);
+// Gets ready for the config its name carries, without waiting for a message (see shared/workerName.ts).
+const initialConfig = configFromWorkerName(self.name);
+if (initialConfig) void api.prepare(initialConfig);
