@@ -92,8 +92,10 @@ function augCases(): [string, [number, number, number, number], TrainConfig][] {
 
 async function main(): Promise<void> {
   const rows: { where: string; backend: string; ms: number; note?: string }[] = [];
+  // PyTorch's own time varies by a third from run to run on this shared 2-core machine: it runs before the
+  // Chromium WASM measurement and right after it, and the ratios use the faster of the two (the harder target).
   console.log('PyTorch reference (CPU, 2 threads)…');
-  const torchRef = torchReference();
+  const torchRuns = [torchReference()].filter((r): r is NonNullable<typeof r> => r !== null);
 
   console.log('Node, tfjs WASM…');
   rows.push({ where: 'node', backend: 'wasm', ms: await nodeWasm(QUICK ? 5 : 15) });
@@ -127,6 +129,11 @@ async function main(): Promise<void> {
       const cfg: TrainConfig = { ...DEFAULT_CONFIG, backend: p.backend, batchSize: BATCH, steps: p.steps + 2, warmupSteps: 1, evalEvery: 0 };
       const r = (await page.evaluate((c) => (window as unknown as { runBench(c: unknown): Promise<BenchResult> }).runBench(c), cfg)) as BenchResult;
       await page.close();
+      if (p.backend === 'wasm' && torchRuns.length) {
+        console.log('PyTorch reference again…');
+        const again = torchReference();
+        if (again) torchRuns.push(again);
+      }
       if (r.error) {
         rows.push({ where: 'chromium', backend: p.backend, ms: Number.NaN, note: r.error });
         continue;
@@ -202,7 +209,12 @@ async function main(): Promise<void> {
     await page.close();
 
     console.log('\n== SimCLR step, small CNN on 28×28 MNIST, batch 128, augmentation included ==');
-    if (torchRef) console.log(`reference: PyTorch ${torchRef.version} CPU (2 threads): ${torchRef.ms.toFixed(1)} ms/step`);
+    const torchRef = torchRuns.length ? torchRuns.reduce((a, b) => (b.ms < a.ms ? b : a)) : null;
+    if (torchRef) {
+      const [a, b] = torchRuns.map((r) => r.ms.toFixed(1));
+      const each = b ? `${a} ms/step before and ${b} after the Chromium WASM run; the ratios use the faster` : `${a} ms/step`;
+      console.log(`reference: PyTorch ${torchRef.version} CPU (2 threads): ${each}`);
+    }
     console.log('where     backend                     ms/step   × PyTorch');
     for (const r of rows) {
       const ratio = torchRef && Number.isFinite(r.ms) ? (r.ms / torchRef.ms).toFixed(2) : '—';

@@ -47,6 +47,9 @@ setWasmPaths({
 });
 configureWasmThreads();
 registerKernelFixes();
+// The plain CPU backend (synchronous to set up) is active until a run chooses one: without it, the first tensor
+// call would try to set up the highest-priority registered backend (WASM), which is asynchronous, and throw.
+void tf.setBackend('cpu');
 
 /**
  * When the worker got to each stage of its start-up and first run, as [stage, ms since the epoch] (the page's
@@ -803,8 +806,9 @@ const api = {
   },
 
   /** Live tensor count, for leak checks from tests. */
-  memory(): { numTensors: number; backend: string; lastRunOutcome: string | null } {
-    return { numTensors: tf.memory().numTensors, backend: tf.getBackend(), lastRunOutcome };
+  memory(): Promise<{ numTensors: number; backend: string; lastRunOutcome: string | null }> {
+    // Between the sections that switch backends (in the middle of a switch tfjs has no backend to ask).
+    return exclusive(async () => ({ numTensors: tf.memory().numTensors, backend: tf.getBackend(), lastRunOutcome }));
   },
 };
 
