@@ -28,7 +28,7 @@ export function loadPlotly(bundle: PlotlyBundle = 'cartesian'): Promise<PlotlyMo
   bundles[bundle] ??= (bundle === 'full' ? import('plotly.js-dist-min') : import('plotly.js-cartesian-dist-min')).then(
     (m) => {
       loaded[bundle] = unwrap(m);
-      // The charts that waited for it draw their empty frames now (see the redraw job).
+      // The charts that waited for a build take their turn again (see the redraw job).
       for (const job of waiting) queue.add(job);
       waiting.clear();
       void pump();
@@ -59,7 +59,7 @@ function nextJob(): Job {
   for (const j of queue) if (!best || (j.priority ?? 0) > (best.priority ?? 0)) best = j;
   return best!;
 }
-/** Empty priority charts waiting for the cartesian build to load. */
+/** Charts waiting for a plotly build to load. */
 const waiting = new Set<Job>();
 let pumping = false;
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
@@ -74,6 +74,13 @@ const BACKGROUND_MAX_MS = 8000;
 onBackgroundRelease(() => wake?.());
 /** When the last redraw that was not a background one was asked for or ended. */
 let lastForeground = 0;
+/** How much longer a background redraw first considered at `since` waits (0: it may draw now). */
+function backgroundWait(since: number): number {
+  const now = performance.now();
+  const left = since + BACKGROUND_MAX_MS - now;
+  if (left <= 0) return 0;
+  return backgroundRedrawsHeld() ? left : Math.max(0, Math.min(left, lastForeground + QUIET_MS - now));
+}
 /** Ends the pump's wait for a quiet spell early (a new redraw was asked for). */
 let wake: (() => void) | null = null;
 const sleep = (ms: number) =>
@@ -98,11 +105,12 @@ async function pump(): Promise<void> {
     let backgroundSince = 0;
     while (queue.size) {
       const job = nextJob();
-      if ((job.priority ?? 0) < 0) {
+      const background = (job.priority ?? 0) < 0;
+      if (background) {
         backgroundSince ||= performance.now();
-        const quiet = performance.now() - lastForeground;
-        if ((backgroundRedrawsHeld() || quiet < QUIET_MS) && performance.now() - backgroundSince < BACKGROUND_MAX_MS) {
-          await sleep(backgroundRedrawsHeld() ? BACKGROUND_MAX_MS : QUIET_MS - quiet);
+        const wait = backgroundWait(backgroundSince);
+        if (wait > 0) {
+          await sleep(wait);
           continue;
         }
       }
@@ -111,7 +119,7 @@ async function pump(): Promise<void> {
       await nextFrame();
       await nextTask();
       // A background redraw gives way to anything asked for in the meantime.
-      if ((job.priority ?? 0) < 0 && (backgroundRedrawsHeld() || nextJob() !== job)) continue;
+      if (background && (nextJob() !== job || backgroundWait(backgroundSince) > 0)) continue;
       backgroundSince = 0;
       queue.delete(job);
       try {
@@ -119,7 +127,7 @@ async function pump(): Promise<void> {
       } catch {
         // A redraw that fails leaves the chart as it was; the next change tries again.
       }
-      if ((job.priority ?? 0) >= 0) lastForeground = performance.now();
+      if (!background) lastForeground = performance.now();
     }
   } finally {
     pumping = false;
@@ -153,7 +161,7 @@ export interface PlotProps {
    * Leave it out when each change hands new arrays (they are compared by reference).
    */
   revision?: number;
-  /** A live chart's shortest time between redraws (ms); the last change is always drawn. */
+  /** A live chart's shortest time between redraws (ms; LIVE_REDRAW_MS or a multiple); the last change is always drawn. */
   minIntervalMs?: number;
   /**
    * Redraws with a higher priority go first (the loss chart: a run's first point is what a user waits for); a
@@ -169,6 +177,12 @@ export interface PlotProps {
   onUnhover?: () => void;
   onClick?: (pointIndex: number, curveNumber: number) => void;
 }
+
+/**
+ * The per-step charts redraw at most this often (ms): each redraw, with the page's layout and paint after it, is a
+ * task of 20–60 ms on the main thread of a 2-core machine that is also training.
+ */
+export const LIVE_REDRAW_MS = 1000;
 
 const CONFIG: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
@@ -202,21 +216,18 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     };
     let created = el.classList.contains('js-plotly-plot');
     const bundle = bundleFor(cur.data);
-    if (!created && !hasPoints(cur.data)) {
-      // Nothing to draw yet (an empty chart does not ask for plotly). A priority chart (the loss) draws its empty
-      // frame once plotly is loaded, in the idle time before a run, so a run's first point needs only an update
-      // (a new plot costs several times a redraw); the others wait for their points, to keep page load light.
-      if (job.current.priority && !loaded[bundle]) waiting.add(job.current);
-      if (!job.current.priority || !loaded[bundle]) return settle();
-    }
+    // Nothing to draw yet: an empty chart does not ask for plotly. A priority chart (the loss) draws its empty
+    // frame once plotly is loaded, in the idle time before a run, so a run's first point needs only an update (a
+    // new plot costs several times a redraw); the others wait for their points, to keep page load light.
+    const empty = !created && !hasPoints(cur.data);
+    if (empty && !job.current.priority) return settle();
     const Plotly = loaded[bundle];
     if (!Plotly) {
-      // Not loaded yet: the chart takes its turn again once it is, and the charts behind it do not wait for it
-      // (the full build takes seconds to load on a slow machine).
-      void loadPlotly(bundle).then(() => {
-        queue.add(job.current);
-        void pump();
-      }, () => undefined);
+      // Not loaded yet: the chart takes its turn again once a build has loaded, and the charts behind it do not
+      // wait for it (the full build takes seconds to load on a slow machine).
+      waiting.add(job.current);
+      if (empty) settle();
+      else void loadPlotly(bundle).catch(() => undefined);
       return;
     }
     if (created && drawnWith.current !== bundle) {
