@@ -33,6 +33,7 @@ export interface SweepHooks {
 /** Runs every config to its end (or until cancelled) in the given mode. Trainers are disposed as their runs end. */
 export async function runSweep(configs: readonly TrainConfig[], build: (config: TrainConfig) => Promise<Trainer>, mode: SweepMode, hooks: SweepHooks): Promise<'done' | 'stopped'> {
   const interleave = mode === 'interleaved' && configs.length <= MAX_INTERLEAVED;
+  const guard = hooks.guard ?? (<T,>(fn: () => Promise<T>) => fn());
   const live: { index: number; trainer: Trainer }[] = [];
   let cancelled = false;
 
@@ -42,7 +43,6 @@ export async function runSweep(configs: readonly TrainConfig[], build: (config: 
   };
   /** One step of a run (with its evaluations); false when the run has ended. */
   const advance = async (index: number, trainer: Trainer): Promise<boolean> => {
-    const guard = hooks.guard ?? ((fn) => fn());
     try {
       await guard(async () => {
         hooks.onStep(index, await trainer.trainStep());
@@ -69,7 +69,7 @@ export async function runSweep(configs: readonly TrainConfig[], build: (config: 
     }
     try {
       await hooks.onRunStart(index, trainer);
-      if (hooks.shouldEvaluate(index, trainer)) await (hooks.guard ?? ((fn) => fn()))(() => hooks.evaluate(index, trainer));
+      if (hooks.shouldEvaluate(index, trainer)) await guard(() => hooks.evaluate(index, trainer));
     } catch (e) {
       end(index, trainer, 'error', { message: (e as Error).message || String(e) });
       return null;

@@ -624,12 +624,7 @@ const api = {
    */
   async previewViews(config: TrainConfig, count: number, seed: number): Promise<ViewPairs> {
     const ds = await getDataset(config.dataset);
-    const out = await exclusive(async () => {
-      // engine().backendName reads the current backend without initialising one (tf.getBackend() would).
-      const backend = currentBackend ?? 'cpu';
-      if (tf.engine().backendName !== backend) await tf.setBackend(backend);
-      return viewPairs(ds, config, count, seed);
-    });
+    const out = await onBackend(currentBackend ?? 'cpu', async () => viewPairs(ds, config, count, seed));
     return Comlink.transfer(out, [out.original.buffer, out.view1.buffer, out.view2.buffer, out.labels.buffer]);
   },
 
@@ -721,7 +716,6 @@ const api = {
    */
   async prepare(config: TrainConfig): Promise<void> {
     mark('prepare asked');
-    const fresh = () => controlsTaken === 0; // no run, sweep or ablation asked for yet
     try {
       // Both at once: the backend's set-up (compiling WASM, a WebGPU device) does not need the data.
       const [dataset] = await Promise.all([
@@ -734,9 +728,8 @@ const api = {
           mark('prepare: backend ready');
         }),
       ]);
-      if (!fresh()) return;
       await exclusive(async () => {
-        if (!fresh() || currentBackend === null) return;
+        if (controlsTaken > 0) return; // a run, sweep or ablation asked for meanwhile goes first, without it
         await warmUp(config, dataset);
         mark('prepare: warm-up step trained');
       });
