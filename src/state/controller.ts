@@ -170,18 +170,30 @@ function fail(message: string): void {
   store.setState({ status: { kind: 'error', message } });
 }
 
+/** The held-out images being loaded now: a second call for the same data from the same worker waits for it. */
+let loadingHeldOut: { name: string; worker: Worker | null; done: Promise<void> } | null = null;
+
 /**
  * Loads the config's dataset in the worker and keeps its held-out images for hover previews (at start-up and
  * when the dataset setting changes). A failed load says so and leaves the previous images.
  */
-export async function loadDataset(): Promise<void> {
+export function loadDataset(): Promise<void> {
   const name = store.getState().config.dataset;
-  try {
-    const heldOut = await getTrainApi().loadDataset(name);
-    if (store.getState().config.dataset === name) store.setState({ heldOut });
-  } catch (e) {
-    fail(`could not load the dataset: ${(e as Error).message}`);
-  }
+  const api = getTrainApi();
+  if (loadingHeldOut?.name === name && loadingHeldOut.worker === trainWorker) return loadingHeldOut.done;
+  const load = async () => {
+    try {
+      const heldOut = await api.loadDataset(name);
+      if (store.getState().config.dataset === name) store.setState({ heldOut });
+    } catch (e) {
+      fail(`could not load the dataset: ${(e as Error).message}`);
+    }
+  };
+  const done: Promise<void> = load().finally(() => {
+    if (loadingHeldOut?.done === done) loadingHeldOut = null;
+  });
+  loadingHeldOut = { name, worker: trainWorker, done };
+  return done;
 }
 
 /** Appends streamed steps to a run's series (in place, for the charts' revision) and returns a new handle. */
