@@ -57,9 +57,10 @@ function contentSecurityPolicy(): Plugin[] {
 }
 
 /**
- * Minified without renaming: mangled names break the threaded WASM backend's pthread workers (they run tfjs's
- * glue code by its name); compressing and dropping whitespace and comments keeps names, and the scripts are
- * smaller to compile (the training worker's compile is on the way to a run's first step).
+ * Whitespace and comments dropped, nothing renamed or rewritten: mangled names break the threaded WASM backend's
+ * pthread workers (they run tfjs's glue code by its name), and compression broke the app too (no first loss, seen
+ * here). The scripts are still smaller to compile (the training worker's compile is on the way to a run's first
+ * step).
  */
 const MINIFY = { compress: false, mangle: false, codegen: { removeWhitespace: true } } as const;
 

@@ -16,7 +16,8 @@ export function serve(outDir: string, port: number): Promise<PreviewServer> {
 
 /** Headless Chromium with these flags (plus --no-first-run, and --no-sandbox when run as root). */
 export function launchChromium(flags: string[] = []): Promise<Browser> {
-  const executablePath = ['/usr/bin/chromium', process.env.CHROMIUM_PATH].find((p): p is string => !!p && existsSync(p));
+  // The same choice as playwright.config.ts: CHROMIUM_PATH first, then Debian's.
+  const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
   return chromium.launch({ executablePath, args: [...flags, '--no-first-run', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])] });
 }
 

@@ -9,13 +9,7 @@ import { METHOD_INFO } from '../shared/methods';
 import { decimate } from '../shared/decimate';
 import { useApp } from '../state/store';
 import { CollapseMeter } from './CollapseMeter';
-import { Plot } from './Plot';
-
-/**
- * The per-step charts redraw at most this often (ms): each redraw, with the page's layout and paint after it, is a
- * task of 20–60 ms on the main thread of a 2-core machine that is also training.
- */
-const LIVE_MS = 1000;
+import { LIVE_REDRAW_MS as LIVE_MS, Plot } from './Plot';
 
 /** Markers drawn per evaluation trace at most (each is an SVG node; a long run has thousands of evaluations). */
 const MAX_MARKERS = 100;

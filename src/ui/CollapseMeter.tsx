@@ -7,7 +7,7 @@ import type { Data } from 'plotly.js-dist-min';
 import { collapseVerdict } from '../shared/methods';
 import { decimate } from '../shared/decimate';
 import { useApp } from '../state/store';
-import { Plot } from './Plot';
+import { LIVE_REDRAW_MS, Plot } from './Plot';
 
 export function CollapseMeter() {
   const metrics = useApp((s) => s.metrics);
@@ -36,7 +36,7 @@ export function CollapseMeter() {
       </p>
       <Plot
         revision={metrics.version}
-        minIntervalMs={2000}
+        minIntervalMs={2 * LIVE_REDRAW_MS}
         htmlLegend
         testId="chart.collapse"
         height={260}
