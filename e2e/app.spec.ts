@@ -1,4 +1,4 @@
-import { expect, runStatus, test, tracePoints } from './fixtures';
+import { canvasMarkers, expect, runStatus, test, tracePoints } from './fixtures';
 
 test('the app loads with its default config and no console errors', async ({ page }) => {
   await page.goto('./');
@@ -75,16 +75,22 @@ test('WASM: the loss falls, kNN accuracy rises above its step-0 value, the map r
   await expect.poll(async () => Number(await page.getByTestId('chart.tsne').getAttribute('data-points'))).toBe(1000);
   await expect(page.getByTestId('chart.tsne')).toContainText('step 120');
   // The points are drawn where the layout puts them, spread over the plot (not left at their placeholders).
-  const spread = await page.getByTestId('chart.tsne').evaluate((el) => {
-    const pts = [...el.querySelectorAll('.scatterlayer .point')].map((p) => /translate\(([-\d.]+),\s*([-\d.]+)\)/.exec(p.getAttribute('transform') ?? ''));
-    const xy = pts.filter((m): m is RegExpExecArray => !!m).map((m) => [Number(m[1]), Number(m[2])]);
-    const xs = xy.map((p) => p[0]!);
-    const ys = xy.map((p) => p[1]!);
-    return { n: xy.length, distinct: new Set(xy.map((p) => `${Math.round(p[0]!)},${Math.round(p[1]!)}`)).size, w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
+  const spread = await canvasMarkers(page, 'chart.tsne').then((pts) => {
+    const xs = pts.map((p) => p.x);
+    const ys = pts.map((p) => p.y);
+    return { n: pts.length, distinct: new Set(pts.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`)).size, w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
   });
   expect(spread.n).toBe(1000);
   expect(spread.distinct).toBeGreaterThan(300);
   expect(Math.min(spread.w, spread.h)).toBeGreaterThan(100);
+  // And painted: the canvas over the plot area holds the class colours.
+  const painted = await page.getByTestId('chart.tsne').locator('canvas.plot-markers').evaluate((c) => {
+    const px = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+    let n = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) n++;
+    return n;
+  });
+  expect(painted).toBeGreaterThan(1000 * 5); // 1,000 dots of 5 px (overlaps aside)
   await page.screenshot({ path: testInfo.outputPath('trained.png'), fullPage: true });
 });
 

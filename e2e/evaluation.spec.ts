@@ -1,5 +1,7 @@
 /** Evaluation views: the batch similarity heatmap and its τ slider, after a short run. */
-import { drawn, expect, hoverFirstPoint, test, waitForDone } from './fixtures';
+import { readFileSync } from 'node:fs';
+import { CLASS_COLORS } from '../src/shared/palette';
+import { canvasMarkers, drawn, expect, hoverFirstPoint, test, waitForDone } from './fixtures';
 
 test('the similarity heatmap appears for a batch and the τ slider re-weights it', async ({ page }) => {
   await page.goto('./#dataset=digits&backend=wasm&steps=20&evalEvery=0&batchSize=32');
@@ -37,18 +39,46 @@ test('clicking a point on the map opens its nearest neighbours; clicking one fol
   await expect(page.getByTestId('chart.tsne')).toContainText('step 20');
   const at = await hoverFirstPoint(page, 'chart.tsne');
   await expect(page.getByTestId('map.hover')).toBeVisible();
+  // The point under the mouse is the one hovered: its class is its trace's (canvas markers know their trace).
+  const first = (await canvasMarkers(page, 'chart.tsne'))[0]!;
+  const traceName = await page.getByTestId('chart.tsne').evaluate((el, c) => (el as unknown as { data: { name: string }[] }).data[c]!.name, first.curve);
+  await expect(page.getByTestId('map.hover')).toHaveText(new RegExp(`^#\\d+ · class ${traceName}$`));
   // Here the first click after hovering does not always reach plotly_click (seen in headless Chromium): retry.
   await expect(async () => {
     await page.mouse.click(at.x, at.y, { delay: 50 });
     await expect(page.getByTestId('gallery.item')).toHaveCount(8, { timeout: 2000 });
   }).toPass({ timeout: 30_000 });
   const gallery = page.getByTestId('gallery');
-  const first = await gallery.getAttribute('data-query');
+  const query = await gallery.getAttribute('data-query');
   await page.getByTestId('gallery.item').first().click();
-  await expect(gallery).not.toHaveAttribute('data-query', first!);
+  await expect(gallery).not.toHaveAttribute('data-query', query!);
   await expect(page.getByTestId('gallery.item').first().locator('canvas')).toHaveJSProperty('width', 8);
-  // The map's view switches: PCA and UMAP of the same embeddings, every held-out point drawn.
+  // The mode bar's PNG is plotly's image of the axes with the canvas points painted on it.
   const map = page.getByTestId('chart.tsne');
+  await map.hover();
+  const [png] = await Promise.all([page.waitForEvent('download'), map.locator('.modebar-btn[data-title="Download plot as a PNG"]').click()]);
+  expect(png.suggestedFilename()).toBe('tsne.png');
+  const coloured = await page.evaluate(
+    async ({ b64, colours }) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const px = ctx.getImageData(0, 0, c.width, c.height).data;
+      const rgb = colours.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (rgb.some(([r, g, b]) => Math.abs(px[i]! - r!) + Math.abs(px[i + 1]! - g!) + Math.abs(px[i + 2]! - b!) < 12)) n++;
+      return { n, w: c.width, h: c.height };
+    },
+    { b64: readFileSync((await png.path())!).toString('base64'), colours: CLASS_COLORS },
+  );
+  expect(coloured.w).toBe(2 * (await map.evaluate((el) => el.clientWidth)));
+  expect(coloured.n).toBeGreaterThan(300 * 20); // every point a dot of 10 px across at scale 2 (overlaps aside)
+  // The map's view switches: PCA and UMAP of the same embeddings, every held-out point drawn.
   const points = Number(await map.getAttribute('data-points'));
   expect(points).toBeGreaterThan(300);
   for (const [method, name] of [['pca', 'PCA'], ['umap', 'UMAP'], ['tsne', 't-SNE']] as const) {

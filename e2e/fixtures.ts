@@ -50,13 +50,31 @@ export async function waitForDone(page: Page, timeout = 120_000): Promise<void> 
   expect(status, `the run ended with: ${await page.getByTestId('status').innerText().catch(() => '?')}`).toBe('done');
 }
 
-/** Moves the mouse onto the first drawn point of a plotly scatter chart; returns where it is. */
+/** The canvas markers of a chart drawn with Plot's `canvasMarkers`, as placed: page coordinates of each point. */
+export async function canvasMarkers(page: Page, testId: string): Promise<{ x: number; y: number; curve: number; point: number }[]> {
+  return page.getByTestId(testId).evaluate((el) => {
+    const m = (el as HTMLElement & { markers?: { layer: { px: Float32Array; py: Float32Array; curve: Int32Array; point: Int32Array }; area: { l: number; t: number } } }).markers;
+    if (!m) return [];
+    const r = el.getBoundingClientRect();
+    return Array.from(m.layer.px, (px, k) => ({ x: r.left + m.area.l + px, y: r.top + m.area.t + m.layer.py[k]!, curve: m.layer.curve[k]!, point: m.layer.point[k]! }));
+  });
+}
+
+/** Moves the mouse onto the first drawn point of a scatter chart (SVG or canvas markers); returns where it is. */
 export async function hoverFirstPoint(page: Page, testId: string): Promise<{ x: number; y: number }> {
-  // The mouse reaches only what is in the viewport; the point's own SVG mark gives its exact place.
-  const point = page.getByTestId(testId).locator('.scatterlayer .trace .point').first();
-  await point.scrollIntoViewIfNeeded();
-  const box = (await point.boundingBox())!;
-  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const chart = page.getByTestId(testId);
+  // The mouse reaches only what is in the viewport.
+  await chart.scrollIntoViewIfNeeded();
+  let at: { x: number; y: number };
+  if (await chart.evaluate((el) => 'markers' in el)) {
+    at = (await canvasMarkers(page, testId))[0]!;
+  } else {
+    // The point's own SVG mark gives its exact place.
+    const point = chart.locator('.scatterlayer .trace .point').first();
+    await point.scrollIntoViewIfNeeded();
+    const box = (await point.boundingBox())!;
+    at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  }
   await page.mouse.move(at.x + 1, at.y + 1);
   await page.mouse.move(at.x, at.y);
   return at;

@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data } from 'plotly.js-dist-min';
+import { CLASS_COLORS } from '../shared/palette';
 import { nearestNeighbours } from '../shared/similarity';
 import type { HeldOutImages } from '../shared/messages';
 import { setMapView } from '../state/controller';
@@ -12,8 +13,6 @@ import { useApp } from '../state/store';
 const METHOD_NAMES = { tsne: 't-SNE', pca: 'PCA', umap: 'UMAP' } as const;
 import { Plot } from './Plot';
 
-/** Ten distinguishable colours (Tableau 10), one per class. */
-export const CLASS_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 export function EmbeddingMap() {
   const map = useApp((s) => s.map);
@@ -23,8 +22,8 @@ export function EmbeddingMap() {
   const [picked, setPicked] = useState<number | null>(null);
   const view = useApp((s) => s.mapView);
   const { data, index } = useMemo(() => {
-    // Before the first layout, the held-out points are drawn invisible at the origin: plotly creates their SVG
-    // nodes now (once the page has loaded), so each layout only moves them and no refresh is a long task.
+    // Before the first layout, the held-out points are drawn invisible at the origin: plotly creates the chart now
+    // (once the page has loaded), so the first layout is an update, not a new plot.
     const labels = map?.labels ?? heldOut?.labels;
     if (!labels) return { data: [] as Data[], index: [] as number[][] };
     const classes = heldOut?.classNames ?? [];
@@ -102,9 +101,11 @@ export function EmbeddingMap() {
           title: { text: map ? `${METHOD_NAMES[map.method]} of held-out h, step ${map.step}` : `${METHOD_NAMES[view.method]} map (waiting for an evaluation)` },
           xaxis: { visible: false },
           yaxis: { visible: false, scaleanchor: 'x' },
-          legend: { title: { text: 'class' } },
           hovermode: 'closest',
         }}
+        canvasMarkers
+        htmlLegend
+        legendTitle="class"
         onHover={(p, c) => map && setHovered(index[c]?.[p] ?? null)}
         onUnhover={() => setHovered(null)}
         onClick={(p, c) => map && setPicked(index[c]?.[p] ?? null)}

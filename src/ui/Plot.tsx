@@ -12,6 +12,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data, Layout, Config, PlotlyHTMLElement } from 'plotly.js-dist-min';
 import { backgroundRedrawsHeld, onBackgroundRelease } from './redrawHold';
+import { layoutMarkers, markerExtent, nearestMarker, onCanvas, paintMarkers, type MarkerLayer, type MarkerTrace, type PlotArea } from '../shared/markers';
 
 type PlotlyModule = typeof import('plotly.js-dist-min');
 /**
@@ -142,13 +143,74 @@ function hasPoints(data: Data[]): boolean {
   });
 }
 
-/** The layout with our defaults under it: fixed margins, and cartesian axes whose labels are not measured. */
-function fullLayout(layout: Partial<Layout>, height: number, revision: number | undefined): Partial<Layout> {
-  const axis = (a: unknown) => ({ ticklabeloverflow: 'allow' as const, ...(a as object | undefined) });
+/**
+ * The layout with our defaults under it: fixed margins, and cartesian axes whose labels are not measured. `extent`
+ * (canvas markers) gives the ranges of the axes the layout leaves to autorange: plotly does not see those points.
+ */
+function fullLayout(layout: Partial<Layout>, height: number, revision: number | undefined, extent?: ReturnType<typeof markerExtent>): Partial<Layout> {
+  const axis = (a: unknown, range?: [number, number]) => {
+    const given = a as { range?: unknown } | undefined;
+    const fixed = range && !given?.range ? { range, autorange: false } : {};
+    return { ticklabeloverflow: 'allow' as const, ...fixed, ...(a as object | undefined) };
+  };
   // datarevision only for charts that grow their arrays in place: once it is set, Plotly.react looks at it alone
   // to see whether the data changed, and a chart that hands it new arrays would never move its points.
   const rev = revision === undefined ? {} : { datarevision: revision };
-  return { height, margin: { l: 50, r: 10, t: 30, b: 40 }, ...rev, ...layout, xaxis: axis(layout.xaxis), yaxis: axis(layout.yaxis) };
+  return { height, margin: { l: 50, r: 10, t: 30, b: 40 }, ...rev, ...layout, xaxis: axis(layout.xaxis, extent?.x), yaxis: axis(layout.yaxis, extent?.y) };
+}
+
+/** What Plot reads of plotly's internal layout: the plot area and the axes' ranges once constraints are applied. */
+interface Drawn {
+  _fullLayout?: { width: number; height: number; _size: { l: number; t: number; w: number; h: number }; xaxis?: { range: [number, number] }; yaxis?: { range: [number, number] } };
+}
+
+/** The plot area of a drawn chart, or null before plotly has laid it out. */
+function plotArea(gd: HTMLElement): PlotArea | null {
+  const fl = (gd as HTMLElement & Drawn)._fullLayout;
+  if (!fl?.xaxis || !fl.yaxis) return null;
+  const { l, t, w, h } = fl._size;
+  return { l, t, w, h, x: [Number(fl.xaxis.range[0]), Number(fl.xaxis.range[1])], y: [Number(fl.yaxis.range[0]), Number(fl.yaxis.range[1])] };
+}
+
+/**
+ * A chart with canvas markers, as tests and the PNG export see it: the markers as placed (CSS pixels from the
+ * plot area's top left) and the plot area.
+ */
+export interface MarkerChart extends HTMLElement {
+  markers?: { layer: MarkerLayer; area: PlotArea };
+}
+
+/**
+ * The whole chart as a PNG at `scale`: plotly's image of the axes, with the canvas markers painted on it (plotly's
+ * own export does not know of them). Downloaded as `filename`.png.
+ */
+async function downloadPng(Plotly: PlotlyModule, gd: MarkerChart, filename: string, scale = 2): Promise<void> {
+  const fl = (gd as HTMLElement & Drawn)._fullLayout;
+  const url = await Plotly.toImage(gd, { format: 'png', width: fl?.width ?? gd.clientWidth, height: fl?.height ?? gd.clientHeight, scale });
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(img, 0, 0);
+  const m = gd.markers;
+  if (m) {
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(m.area.l * scale, m.area.t * scale, m.area.w * scale, m.area.h * scale);
+    ctx.clip();
+    paintMarkers(ctx, m.layer, scale, m.area.l * scale, m.area.t * scale);
+    ctx.restore();
+  }
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (!blob) throw new Error('the chart could not be turned into a PNG');
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `${filename}.png`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
 export interface PlotProps {
@@ -173,6 +235,14 @@ export interface PlotProps {
    * a third of a live chart's redraw): one button per named trace, which hides or shows it.
    */
   htmlLegend?: boolean;
+  /**
+   * Scatter traces of markers only are drawn on a canvas over plotly's axes (shared/markers.ts): for charts of
+   * hundreds of points that redraw live (the map). plotly holds them hidden (its `data` still has them), the axes
+   * the layout leaves to autorange get the points' extent, and hover, click, zoom and the PNG export work as before.
+   */
+  canvasMarkers?: boolean;
+  /** A title before the HTML legend's entries (htmlLegend). */
+  legendTitle?: string;
   onHover?: (pointIndex: number, curveNumber: number) => void;
   onUnhover?: () => void;
   onClick?: (pointIndex: number, curveNumber: number) => void;
@@ -186,16 +256,33 @@ export const LIVE_REDRAW_MS = 1000;
 
 const CONFIG: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
-export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, priority = 0, htmlLegend = false, onHover, onUnhover, onClick }: PlotProps) {
+/** The mode bar of a chart with canvas markers: its own PNG export; a double click goes back to the points' extent. */
+function canvasConfig(Plotly: PlotlyModule, filename: string): Partial<Config> {
+  return {
+    ...CONFIG,
+    doubleClick: 'reset',
+    modeBarButtonsToRemove: ['lasso2d', 'select2d', 'toImage', 'autoScale2d'],
+    modeBarButtonsToAdd: [{ name: 'toImage', title: 'Download plot as a PNG', icon: Plotly.Icons.camera, click: (gd) => void downloadPng(Plotly, gd as MarkerChart, filename) }],
+  };
+}
+
+/** A chart's PNG file name: its test id without the `chart.` prefix. */
+const pngName = (testId: string) => testId.replace(/^chart\./, '');
+
+export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, priority = 0, htmlLegend = false, canvasMarkers = false, legendTitle, onHover, onUnhover, onClick }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const data = useMemo(
     () => (htmlLegend && hidden.size ? given.map((d) => (hidden.has(d.name ?? '') ? ({ ...d, visible: 'legendonly' } as Data) : d)) : given),
     [given, hidden, htmlLegend],
   );
   const layout = useMemo(() => (htmlLegend ? { ...givenLayout, showlegend: false } : givenLayout), [givenLayout, htmlLegend]);
-  const latest = useRef({ data, layout, height, revision });
-  latest.current = { data, layout, height, revision };
+  const latest = useRef({ data, layout, height, revision, canvasMarkers, testId });
+  latest.current = { data, layout, height, revision, canvasMarkers, testId };
+  /** The traces the canvas shows (the last drawn data) and the point under the mouse. */
+  const canvasTraces = useRef<MarkerTrace[]>([]);
+  const hovering = useRef(-1);
   const hover = useRef({ onHover, onUnhover, onClick });
   hover.current = { onHover, onUnhover, onClick };
   const lastDraw = useRef(-Infinity);
@@ -237,7 +324,16 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     }
     drawnWith.current = bundle;
     const t0 = performance.now();
-    const gd: PlotlyHTMLElement = await Plotly.react(el, cur.data, fullLayout(cur.layout, cur.height, cur.revision), CONFIG);
+    let gd: PlotlyHTMLElement;
+    if (cur.canvasMarkers) {
+      const traces = cur.data as MarkerTrace[];
+      const plotted = cur.data.map((d) => (onCanvas(d as MarkerTrace) ? ({ ...d, visible: false } as Data) : d));
+      gd = await Plotly.react(el, plotted, fullLayout(cur.layout, cur.height, cur.revision, markerExtent(traces)), canvasConfig(Plotly, pngName(cur.testId)));
+      canvasTraces.current = traces;
+      paintCanvas();
+    } else {
+      gd = await Plotly.react(el, cur.data, fullLayout(cur.layout, cur.height, cur.revision), { ...CONFIG, toImageButtonOptions: { filename: pngName(cur.testId) } });
+    }
     const t1 = performance.now();
     // An empty frame does not count against the interval: a run's first points draw at once.
     if (hasPoints(cur.data)) lastDraw.current = t1;
@@ -251,15 +347,76 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
         const p = ev.points[0];
         if (p) hover.current.onClick?.(p.pointIndex, p.curveNumber);
       });
+      if (cur.canvasMarkers) listenOnCanvas(gd);
     }
-    // How long the redraw held the main thread (the benchmarks read it).
+    // How long the redraw held the main thread (the benchmarks read it; DevTools' timeline shows the measure).
     el.dataset.drawMs = (t1 - t0).toFixed(1);
+    performance.measure(`redraw ${cur.testId}`, { start: t0, end: t1 });
     el.dataset.draws = String(Number(el.dataset.draws ?? 0) + 1);
     el.dataset.points = String(cur.data.reduce((a, d) => a + ((d as { x?: unknown[] }).x?.length ?? 0), 0));
     settle();
   });
 
   job.current.priority = priority;
+
+  /** Places and paints the canvas markers where plotly's axes now are (after a redraw, a zoom, a pan or a resize). */
+  function paintCanvas(): void {
+    const el = ref.current as MarkerChart | null;
+    const canvas = canvasRef.current;
+    if (!el || !canvas) return;
+    const area = plotArea(el);
+    if (!area) return;
+    const layer = layoutMarkers(canvasTraces.current, area);
+    el.markers = { layer, area };
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(area.w * dpr));
+    const h = Math.max(1, Math.round(area.h * dpr));
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+    }
+    Object.assign(canvas.style, { left: `${area.l}px`, top: `${area.t}px`, width: `${area.w}px`, height: `${area.h}px` });
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.clearRect(0, 0, w, h);
+    paintMarkers(ctx, layer, dpr);
+    el.dataset.markers = String(layer.px.length);
+  }
+
+  /** Hover and click on canvas markers (plotly sees none), and a repaint when the axes move. */
+  function listenOnCanvas(gd: PlotlyHTMLElement): void {
+    const el = gd as MarkerChart;
+    gd.on('plotly_relayout', paintCanvas);
+    gd.on('plotly_relayouting', paintCanvas);
+    const under = (e: MouseEvent): number => {
+      const m = el.markers;
+      if (!m) return -1;
+      const r = el.getBoundingClientRect();
+      const x = e.clientX - r.left - m.area.l;
+      const y = e.clientY - r.top - m.area.t;
+      if (x < 0 || y < 0 || x > m.area.w || y > m.area.h) return -1;
+      return nearestMarker(m.layer, x, y);
+    };
+    el.addEventListener('mousemove', (e) => {
+      const k = under(e);
+      if (k === hovering.current) return;
+      hovering.current = k;
+      const m = el.markers!;
+      if (k < 0) hover.current.onUnhover?.();
+      else hover.current.onHover?.(m.layer.point[k]!, m.layer.curve[k]!);
+    });
+    el.addEventListener('mouseleave', () => {
+      if (hovering.current < 0) return;
+      hovering.current = -1;
+      hover.current.onUnhover?.();
+    });
+    // plotly's drag layer sends a click where the mouse went down and up without a drag.
+    el.addEventListener('click', (e) => {
+      const k = under(e);
+      const m = el.markers;
+      if (k >= 0 && m) hover.current.onClick?.(m.layer.point[k]!, m.layer.curve[k]!);
+    });
+  }
 
   // Layouts are written inline (a new object each render): compare them by value, or every render redraws.
   const layoutKey = JSON.stringify(layout);
@@ -294,6 +451,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
   const chart = (
     <div ref={ref} data-testid={testId} className="plot" style={{ minHeight: height }}>
       {title && <div className="plot-placeholder">{title}</div>}
+      {canvasMarkers && <canvas ref={canvasRef} className="plot-markers" width={1} height={1} />}
     </div>
   );
   if (!htmlLegend) return chart;
@@ -302,9 +460,10 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     <div className="plot-with-legend">
       {chart}
       <div className="plot-legend" data-testid={`${testId}.legend`}>
+        {legendTitle && <span className="plot-legend-title">{legendTitle}</span>}
         {entries.map((d) => {
           const name = d.name!;
-          const t = d as { line?: { color?: string; dash?: string }; marker?: { color?: unknown } };
+          const t = d as { mode?: string; line?: { color?: string; dash?: string }; marker?: { color?: unknown } };
           const color = t.line?.color ?? (typeof t.marker?.color === 'string' ? t.marker.color : '#888');
           const off = hidden.has(name);
           return (
@@ -323,7 +482,11 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
                 })
               }
             >
-              <span className="swatch" style={{ borderTopColor: color, borderTopStyle: t.line?.dash && t.line.dash !== 'solid' ? 'dashed' : 'solid' }} />
+              {t.mode === 'markers' ? (
+                <span className="swatch dot" style={{ background: color }} />
+              ) : (
+                <span className="swatch" style={{ borderTopColor: color, borderTopStyle: t.line?.dash && t.line.dash !== 'solid' ? 'dashed' : 'solid' }} />
+              )}
               {name}
             </button>
           );

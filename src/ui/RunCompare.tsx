@@ -9,7 +9,7 @@ import { DATASET_LABELS } from '../shared/datasets';
 import { METHOD_INFO } from '../shared/methods';
 import { finalFigures, type FinalFigures, type RunRecord } from '../shared/runs';
 import { loadRun, useHistory } from '../state/history';
-import { CLASS_COLORS } from './EmbeddingMap';
+import { CLASS_COLORS } from '../shared/palette';
 import { loadPlotly, Plot } from './Plot';
 
 /** Smoothing of the loss curves, as the live chart's (an exponential moving average). */

@@ -6,7 +6,7 @@
 import { useMemo } from 'react';
 import type { Data } from 'plotly.js-dist-min';
 import { useApp } from '../state/store';
-import { CLASS_COLORS } from './EmbeddingMap';
+import { CLASS_COLORS } from '../shared/palette';
 import { Plot } from './Plot';
 
 /** One trace per class from interleaved coordinates (N·dim). */
@@ -52,6 +52,7 @@ export function SphereView() {
         <Plot
           testId="chart.input"
           height={340}
+          canvasMarkers
           data={input}
           layout={{ title: { text: `Input: ${held.name} (held-out points)` }, xaxis: { zeroline: false }, yaxis: { scaleanchor: 'x', zeroline: false }, showlegend: false }}
         />
@@ -60,6 +61,7 @@ export function SphereView() {
         <Plot
           testId="chart.sphere"
           height={340}
+          canvasMarkers
           data={rep}
           layout={
             sphere?.dim === 3

@@ -11,7 +11,7 @@ import { finalFigures } from '../shared/runs';
 import { formatSweepValue, knobsFor, parseSweepValues, planSweep, sweepKnob, whyInert, type SweepAxis, type SweepKey } from '../shared/sweep';
 import type { SweepMode } from '../shared/messages';
 import { Plot } from './Plot';
-import { CLASS_COLORS } from './EmbeddingMap';
+import { CLASS_COLORS } from '../shared/palette';
 
 /** Distinct line colours for up to 36 runs (plotly's default cycle, then Tableau's). */
 const RUN_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
