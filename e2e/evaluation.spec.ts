@@ -55,6 +55,8 @@ test('clicking a point on the map opens its nearest neighbours; clicking one fol
   await expect(page.getByTestId('gallery.item').first().locator('canvas')).toHaveJSProperty('width', 8);
   // The mode bar's PNG is plotly's image of the axes with the canvas points painted on it.
   const map = page.getByTestId('chart.tsne');
+  const points = Number(await map.getAttribute('data-points'));
+  expect(points).toBeGreaterThan(300);
   await map.hover();
   const [png] = await Promise.all([page.waitForEvent('download'), map.locator('.modebar-btn[data-title="Download plot as a PNG"]').click()]);
   expect(png.suggestedFilename()).toBe('tsne.png');
@@ -78,9 +80,20 @@ test('clicking a point on the map opens its nearest neighbours; clicking one fol
   );
   expect(coloured.w).toBe(2 * (await map.evaluate((el) => el.clientWidth)));
   expect(coloured.n).toBeGreaterThan(300 * 20); // every point a dot of 10 px across at scale 2 (overlaps aside)
+  // A zoom box zooms the points with the axes; a double click goes back to all of them.
+  const range = () => map.evaluate((el) => (el as HTMLElement & { markers: { area: { x: [number, number] } } }).markers.area.x);
+  const full = await range();
+  const box = (await map.locator('.nsewdrag').first().boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => (await range())[1] - (await range())[0]).toBeLessThan((full[1] - full[0]) / 2);
+  const zoomed = (await canvasMarkers(page, 'chart.tsne')).filter((p) => p.x >= box.x && p.x <= box.x + box.width && p.y >= box.y && p.y <= box.y + box.height);
+  expect(zoomed.length).toBeLessThan(points); // only the points in the box are in view
+  await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+  await expect.poll(range).toEqual(full);
   // The map's view switches: PCA and UMAP of the same embeddings, every held-out point drawn.
-  const points = Number(await map.getAttribute('data-points'));
-  expect(points).toBeGreaterThan(300);
   for (const [method, name] of [['pca', 'PCA'], ['umap', 'UMAP'], ['tsne', 't-SNE']] as const) {
     await page.getByTestId('map.method').selectOption(method);
     await expect(map).toContainText(`${name} of held-out h, step 20`);

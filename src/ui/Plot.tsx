@@ -397,17 +397,26 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       if (x < 0 || y < 0 || x > m.area.w || y > m.area.h) return -1;
       return nearestMarker(m.layer, x, y);
     };
+    // Without a hover handler, a trace that asks for hover info names itself in the chart's tooltip.
+    const tooltip = (k: number) => {
+      const t = k < 0 ? undefined : (canvasTraces.current[el.markers!.layer.curve[k]!] as { name?: string; hoverinfo?: string } | undefined);
+      const text = t?.name && t.hoverinfo !== 'none' && t.hoverinfo !== 'skip' ? t.name : '';
+      if (text) el.title = text;
+      else el.removeAttribute('title');
+    };
     el.addEventListener('mousemove', (e) => {
       const k = under(e);
       if (k === hovering.current) return;
       hovering.current = k;
       const m = el.markers!;
+      if (!hover.current.onHover) tooltip(k);
       if (k < 0) hover.current.onUnhover?.();
       else hover.current.onHover?.(m.layer.point[k]!, m.layer.curve[k]!);
     });
     el.addEventListener('mouseleave', () => {
       if (hovering.current < 0) return;
       hovering.current = -1;
+      el.removeAttribute('title');
       hover.current.onUnhover?.();
     });
     // plotly's drag layer sends a click where the mouse went down and up without a drag.
