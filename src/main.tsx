@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { loadConfigFromUrl, loadDataset, prepareWorker, setMapEngine } from './state/controller';
 import { initHistory } from './state/history';
+import { store } from './state/store';
 import { loadPlotly } from './ui/Plot';
 import './styles.css';
 
@@ -20,10 +21,23 @@ void loadDataset();
 const mapEngine = new URLSearchParams(location.search).get('mapEngine');
 if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);
 
-// plotly.js (its cartesian build) loads right after the first paint: its evaluation is one long task (about a
-// second here), better over before Start is pressed than in the middle of a run; the first paint does not wait.
-// A failed load is tried again by the first chart that has something to draw.
-requestAnimationFrame(() => setTimeout(() => void loadPlotly().catch(() => undefined), 0));
+// plotly.js (its cartesian build) is one long task to evaluate (about a second here), so it is not loaded before
+// the first paint, nor in the way of a Start click: it loads once a run has been handed to the worker (the run's
+// first step trains there meanwhile; a click in the middle of the evaluation would wait for its end, then the
+// step), or once the page has been idle for PLOTLY_IDLE_MS, whichever comes first. A chart with something to draw
+// asks for it too, and a failed load is tried again by the next one.
+const PLOTLY_IDLE_MS = 1500;
+const loadCharts = () => {
+  clearTimeout(idleLoad);
+  unsubscribe();
+  void loadPlotly().catch(() => undefined);
+};
+let idleLoad: ReturnType<typeof setTimeout> | undefined;
+requestAnimationFrame(() => (idleLoad = setTimeout(loadCharts, PLOTLY_IDLE_MS)));
+// start() marks the run 'starting' and then posts it to the worker in the same task: load after that task.
+const unsubscribe = store.subscribe((s) => {
+  if (s.status.kind === 'starting') setTimeout(loadCharts, 0);
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
