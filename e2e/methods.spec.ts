@@ -68,7 +68,7 @@ test('datasets: the 8×8 digits and Fashion-MNIST train, and the map shows their
   await page.getByTestId('run.start').click();
   await expect(runStatus(page)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect.poll(async () => Number(await page.getByTestId('chart.tsne').getAttribute('data-points'))).toBe(1000);
-  await expect(page.getByTestId('chart.tsne')).toContainText('Ankle boot');
+  await expect(page.getByTestId('chart.tsne.legend')).toContainText('Ankle boot'); // the map's legend, under it
   await expect(page.getByTestId('config.dataset').locator('option:checked')).toHaveText('Fashion-MNIST');
 });
 

@@ -49,7 +49,7 @@ export function Charts() {
         text: metrics.evalStep.map((s) => `step ${s}`),
         name: 'this run',
         mode: 'lines+markers',
-        marker: { color: metrics.evalStep, colorscale: 'Viridis', size: 8, showscale: false },
+        marker: { color: metrics.evalStep, colorscale: 'Viridis', size: 8, showscale: false, maxdisplayed: MAX_MARKERS },
         line: { color: '#bbb' },
         hovertemplate: '%{text}<br>uniformity %{x:.3f}<br>alignment %{y:.3f}<extra></extra>',
       },
