@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import type { TrainConfig } from '../src/shared/config';
 import type { SweepEvent, WorkerEvent } from '../src/shared/messages';
 import type { TrainWorkerApi } from '../src/worker/train.worker';
+import { trainWorkerName } from '../src/shared/workerName';
 
 export interface BenchResult {
   backend: string;
@@ -11,8 +12,10 @@ export interface BenchResult {
   error?: string;
 }
 
-async function runBench(config: TrainConfig): Promise<BenchResult> {
-  const worker = new Worker(new URL('../src/worker/train.worker.ts', import.meta.url), { type: 'module' });
+/** `wasmThreads`: XNNPACK's pool size, where the run is to override the app's choice (engine/wasmThreads.ts). */
+async function runBench(config: TrainConfig, wasmThreads?: number): Promise<BenchResult> {
+  const name = trainWorkerName(null, wasmThreads === undefined ? {} : { wasmThreads });
+  const worker = new Worker(new URL('../src/worker/train.worker.ts', import.meta.url), { type: 'module', name });
   const api = Comlink.wrap<TrainWorkerApi>(worker);
   const out: BenchResult = { backend: '', reason: '', stepMs: [] };
   await api.start(

@@ -1,28 +1,30 @@
 /**
- * How many threads XNNPACK gets on the WASM backend. tfjs-backend-wasm sizes its pool as
- * min(requested, hardwareConcurrency / 2), which is one thread on a 2-core laptop: half the machine idle while
- * it trains. Training runs in a worker, so the page's thread keeps its own core time either way; we give
- * XNNPACK at least two threads (measured: `npm run bench:profile -- --browser --cores 4`, the convolutions run
- * 1.6–1.8× faster on this 2-core machine), and tfjs' own choice where that is more. The threaded module only
- * loads on a cross-origin-isolated page; elsewhere this changes nothing.
+ * How many threads XNNPACK gets on the WASM backend: half the logical cores (tfjs' own rule), at most 4. The other
+ * half is the page's: its charts, the map worker's t-SNE and the training worker's own JS all want a core while a
+ * run trains. On a 2-core machine that is one thread. Measured here (2 cores, `npm run bench:app -- --seconds 30`,
+ * two runs each): with two XNNPACK threads the run trained 100 and 97 steps in 30 s and the page had 14 and 14
+ * long tasks; with one, 102 and 94 steps and 4 and 4 long tasks. The chart redraws that became long tasks were
+ * 25–35 ms ones stretched by three busy threads on two cores. (Alone, with no page to draw, the step's time moved
+ * within the machine's noise either way: `npm run bench:profile -- --browser --threads 1|2`, medians 268 and
+ * 209 ms with one thread, 211 and 284 ms with two.) The threaded module only loads on a cross-origin-isolated
+ * page; elsewhere this changes nothing.
  */
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
-/** The pool size for a machine with `cores` logical cores: tfjs' cores / 2, but at least 2 (and at most 4). */
+/** The pool size for a machine with `cores` logical cores: half of them, at least 1 and at most 4. */
 export function wasmThreadsFor(cores: number): number {
   const c = Number.isFinite(cores) && cores > 0 ? Math.floor(cores) : 1;
-  if (c < 2) return 1;
-  return Math.min(4, Math.max(2, Math.floor(c / 2)));
+  return Math.min(4, Math.max(1, Math.floor(c / 2)));
 }
 
 /**
- * Call before `tf.setBackend('wasm')` in a worker. The module reads navigator.hardwareConcurrency to cap the
- * pool at half of it, so where our choice exceeds that the worker's navigator reports twice our choice (to
- * this worker's scripts only). Returns the pool size asked for.
+ * Call before `tf.setBackend('wasm')` in a worker, with `requested` to override our choice (the benchmarks ask for
+ * two threads on two cores). The module caps the pool at half of navigator.hardwareConcurrency, so where the count
+ * exceeds that the worker's navigator reports twice the count (to this worker's scripts only). Returns the count.
  */
-export function configureWasmThreads(scope: { navigator: Navigator } = self): number {
+export function configureWasmThreads(scope: { navigator: Navigator } = self, requested?: number): number {
   const cores = scope.navigator.hardwareConcurrency || 1;
-  const threads = wasmThreadsFor(cores);
+  const threads = requested ?? wasmThreadsFor(cores);
   if (threads > Math.floor(cores / 2)) {
     Object.defineProperty(scope.navigator, 'hardwareConcurrency', { get: () => 2 * threads, configurable: true });
   }

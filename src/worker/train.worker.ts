@@ -38,14 +38,14 @@ import { destroyDevice, dropBackend, fallbackBackend, lostDevice, watchDevice, t
 import { registerKernelFixes } from '../engine/kernels';
 import { configureWasmThreads } from '../engine/wasmThreads';
 import { saveEncoderArtifacts } from '../engine/exportModel';
-import { configFromWorkerName } from '../shared/workerName';
+import { configFromWorkerName, wasmThreadsFromWorkerName } from '../shared/workerName';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
-configureWasmThreads();
+configureWasmThreads(self, wasmThreadsFromWorkerName(self.name) ?? undefined);
 registerKernelFixes();
 // The plain CPU backend (synchronous to set up) is active until a run chooses one: without it, the first tensor
 // call would try to set up the highest-priority registered backend (WASM), which is asynchronous, and throw.
