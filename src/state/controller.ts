@@ -7,6 +7,7 @@ import { withDataset, type TrainConfig } from '../shared/config';
 import { parseShareHash, shareHash } from '../shared/share';
 import { trainWorkerName } from '../shared/workerName';
 import { holdBackgroundRedraws } from '../ui/redrawHold';
+import { drawingFlag } from '../ui/pageDrawing';
 import { toRunMetrics, trackRun, type RunHandle } from './history';
 import type { CustomDataOptions, CustomDataSummary, EvalMetrics, FileEntry, LoadProgress, StepMetrics, SweepEvent, SweepMode, ViewPairs, WorkerEvent } from '../shared/messages';
 import type { TrainWorkerApi } from '../worker/train.worker';
@@ -162,6 +163,8 @@ function getTsneApi(): Comlink.Remote<TsneWorkerApi> {
   if (!tsneApi) {
     const w = new Worker(new URL('../worker/tsne.worker.ts', import.meta.url), { type: 'module', name: 'tsne' });
     tsneApi = Comlink.wrap<TsneWorkerApi>(w);
+    // Its t-SNE gives way while a chart redraws (shared memory: the same flag, not a copy).
+    if (drawingFlag) void tsneApi.givesWayTo(drawingFlag);
   }
   return tsneApi;
 }
@@ -300,7 +303,7 @@ async function drainMap(): Promise<void> {
       const seed = store.getState().config.seed;
       const view = store.getState().mapView;
       const t0 = performance.now();
-      const { xy, workerMs, engine } = await getTsneApi().layout(
+      const { xy, workerMs, pageWaitMs, engine } = await getTsneApi().layout(
         Comlink.transfer(job.embeddings, [job.embeddings.buffer]),
         n,
         job.dim,
@@ -310,7 +313,7 @@ async function drainMap(): Promise<void> {
       );
       const ms = performance.now() - t0;
       if (job.run === currentRun) {
-        store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method, ms, workerMs, engine } });
+        store.setState({ map: { step: job.step, xy, labels: job.labels, method: view.method, ms, workerMs, pageWaitMs, engine } });
         mapHandle?.update({ map: { step: job.step, xy: xy.slice() } });
       }
     }

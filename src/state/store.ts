@@ -40,6 +40,8 @@ export interface EmbeddingMap {
   ms: number;
   /** The map worker's own compute time (ms), and the engine that computed the layout (e.g. "Barnes-Hut t-SNE (CPU)"). */
   workerMs: number;
+  /** Of workerMs, the ms its t-SNE gave way to the page's redraws (shared/pageBusy.ts). */
+  pageWaitMs: number;
   engine: string;
 }
 

@@ -89,7 +89,7 @@ export function EmbeddingMap() {
         )}
         <span className="hint" data-testid="map.ms">
           seeded; each refresh is turned onto the last (Procrustes) so the map does not jump
-          {map && ` · ${map.engine}: ${(map.workerMs / 1000).toFixed(2)} s in the map worker, ${(map.ms / 1000).toFixed(2)} s round trip`}
+          {map && ` · ${map.engine}: ${(map.workerMs / 1000).toFixed(2)} s in the map worker${map.pageWaitMs >= 10 ? ` (${(map.pageWaitMs / 1000).toFixed(2)} s of it giving way to the page's charts)` : ''}, ${(map.ms / 1000).toFixed(2)} s round trip`}
         </span>
       </div>
       <Plot

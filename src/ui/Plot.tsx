@@ -12,6 +12,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data, Layout, Config, PlotlyHTMLElement } from 'plotly.js-dist-min';
 import { backgroundRedrawsHeld, onBackgroundRelease } from './redrawHold';
+import { drawingEnds, drawingStarts } from './pageDrawing';
 import { layoutMarkers, markerExtent, nearestMarker, onCanvas, paintMarkers, type MarkerLayer, type MarkerTrace, type PlotArea } from '../shared/markers';
 
 type PlotlyModule = typeof import('plotly.js-dist-min');
@@ -123,10 +124,13 @@ async function pump(): Promise<void> {
       if (background && (nextJob() !== job || backgroundWait(backgroundSince) > 0)) continue;
       backgroundSince = 0;
       queue.delete(job);
+      drawingStarts();
       try {
         await job();
       } catch {
         // A redraw that fails leaves the chart as it was; the next change tries again.
+      } finally {
+        drawingEnds();
       }
       if (!background) lastForeground = performance.now();
     }

@@ -10,6 +10,7 @@
  */
 import * as Comlink from 'comlink';
 import { procrustes, tsneBH } from '../engine/tsneBH';
+import { waitWhileUp } from '../shared/pageBusy';
 import { pca2, umap2 } from '../engine/projection';
 import type { TsneTfOptions } from '../engine/tsneGpu';
 
@@ -32,8 +33,17 @@ export interface MapOptions {
 export interface MapLayout {
   xy: Float32Array;
   workerMs: number;
+  /** Of workerMs, the ms t-SNE waited for the page's redraws (CPU t-SNE only). */
+  pageWaitMs: number;
   engine: string;
 }
+
+/** The page's drawing flag (shared/pageBusy.ts), once the page has shared it. */
+let pageDrawing: Int32Array | null = null;
+/** The longest one t-SNE iteration waits for the page (a redraw and its frame take 20–90 ms here). */
+const MAX_WAIT_PER_ITERATION_MS = 150;
+/** The ms the current layout has waited for the page. */
+let pageWaitMs = 0;
 
 /** Exact t-SNE on the WebGPU backend, once loaded. */
 interface GpuTsne {
@@ -108,7 +118,10 @@ async function tsneLayout(data: Float32Array, n: number, d: number, opts: TsneTf
       decision = Promise.resolve({ gpu: null, note: why });
     }
   }
-  return { out: tsneBH(data, n, d, opts), engine: why ? `Barnes-Hut t-SNE (CPU; ${why})` : BH_ENGINE };
+  // Between iterations, the CPU t-SNE gives way while the page draws a chart (on 2 cores the page, the training
+  // worker and this one would otherwise share the two three ways).
+  const giveWay = () => void (pageWaitMs += waitWhileUp(pageDrawing, MAX_WAIT_PER_ITERATION_MS));
+  return { out: tsneBH(data, n, d, { ...opts, onProgress: giveWay }), engine: why ? `Barnes-Hut t-SNE (CPU; ${why})` : BH_ENGINE };
 }
 
 const api = {
@@ -118,6 +131,7 @@ const api = {
    */
   async layout(data: Float32Array, n: number, d: number, previous: Float32Array | null, seed: number, o: MapOptions): Promise<MapLayout> {
     const t0 = performance.now();
+    pageWaitMs = 0;
     let out: Float32Array;
     let engine = o.method === 'pca' ? 'PCA (CPU)' : 'UMAP (CPU)';
     if (o.method === 'pca') out = pca2(data, n, d);
@@ -131,7 +145,13 @@ const api = {
       ({ out, engine } = await tsneLayout(data, n, d, opts));
     }
     if (previous && previous.length === out.length) out = procrustes(previous, out, n);
-    return Comlink.transfer({ xy: out, workerMs: performance.now() - t0, engine }, [out.buffer]);
+    return Comlink.transfer({ xy: out, workerMs: performance.now() - t0, pageWaitMs, engine }, [out.buffer]);
+  },
+
+  /** The page's drawing flag: the CPU t-SNE waits between iterations while it is up. */
+  givesWayTo(flag: Int32Array): void {
+    if (!(flag instanceof Int32Array) || !(flag.buffer instanceof SharedArrayBuffer) || flag.length !== 1) throw new TypeError('givesWayTo: the flag must be one Int32 of shared memory');
+    pageDrawing = flag;
   },
 
   /** Where later t-SNE layouts run (see {@link MapEngineMode}); the choice is made again before the next one. */
