@@ -40,11 +40,11 @@ export function markerExtent(traces: readonly MarkerTrace[], pad = 0.05): { x: R
   let y0 = Infinity;
   let y1 = -Infinity;
   for (const t of traces) {
-    if (!onCanvas(t) || t.visible === false || t.visible === 'legendonly' || !t.x || !t.y) continue;
-    const n = Math.min(t.x.length, t.y.length);
+    if (!shown(t)) continue;
+    const n = Math.min(t.x!.length, t.y!.length);
     for (let i = 0; i < n; i++) {
-      const x = t.x[i];
-      const y = t.y[i];
+      const x = t.x![i];
+      const y = t.y![i];
       if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) continue;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;

@@ -340,7 +340,7 @@ export async function start(): Promise<void> {
   if (store.getState().heldOut?.dataset === config.dataset) pinHeldOut();
   else void loadDataset().then(pinHeldOut);
   finishRun('stopped');
-  // The map's placeholder points (a long redraw) wait until the run's first points are drawn (or it ends).
+  // The map's placeholder (a new plot: several times an update) waits until the run's first points are drawn (or it ends).
   holdBackgroundRedraws(true);
   runHandle = trackRun({ config });
   mapHandle = runHandle;

@@ -97,8 +97,9 @@ const sleep = (ms: number) =>
 
 /**
  * Runs queued redraws one per task, the highest priority first, in the order asked within a priority (a chart
- * asked again before its turn is drawn once). A background one (the map's placeholder points: one long task of
- * SVG nodes) waits for a quiet spell, so it does not hold up a run's first points.
+ * asked again before its turn is drawn once). A background one (the map's placeholder: its chart made before the
+ * run, a new plot several times the cost of an update) waits for a quiet spell, so it does not hold up a run's
+ * first points.
  */
 async function pump(): Promise<void> {
   if (pumping) return;

@@ -1,5 +1,5 @@
 /**
- * Whether the charts' background redraws (the map's placeholder points, one long task of SVG nodes) are held:
+ * Whether the charts' background redraws (the map's placeholder: a new plot, several times an update) are held:
  * from Start until the run's first points are drawn, so they do not stand in the way (ui/Plot.tsx reads it; the
  * controller sets it).
  */
