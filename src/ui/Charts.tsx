@@ -11,7 +11,7 @@ import { useApp } from '../state/store';
 import { CollapseMeter } from './CollapseMeter';
 import { LIVE_REDRAW_MS as LIVE_MS, Plot } from './Plot';
 
-/** Markers drawn per evaluation trace at most (each is an SVG node; a long run has thousands of evaluations). */
+/** Markers drawn per evaluation trace at most (a long run has thousands of evaluations; the line shows them all). */
 const MAX_MARKERS = 100;
 
 export function Charts() {
@@ -59,11 +59,14 @@ export function Charts() {
   );
   return (
     <div className="charts">
-      <Plot revision={metrics.version} minIntervalMs={LIVE_MS} priority={1} htmlLegend testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, margin: { l: 50, r: 10, t: 30, b: 40 } }} />
+      <Plot revision={metrics.version} minIntervalMs={LIVE_MS} priority={1} htmlLegend canvasTraces steadyAxes testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, margin: { l: 50, r: 10, t: 30, b: 40 } }} />
       <Plot
         revision={metrics.version}
         minIntervalMs={LIVE_MS}
         htmlLegend
+        canvasTraces
+        steadyAxes
+        earlyFrame
         testId="chart.accuracy"
         height={300}
         data={acc}
@@ -77,6 +80,8 @@ export function Charts() {
       <CollapseMeter />
       <Plot
         revision={evals}
+        canvasTraces
+        earlyFrame
         testId="chart.alignUniform"
         data={au}
         layout={{
@@ -86,7 +91,7 @@ export function Charts() {
           showlegend: false,
         }}
       />
-      <Plot revision={metrics.version} minIntervalMs={2 * LIVE_MS} testId="chart.lr" data={lr} layout={{ title: { text: 'Learning rate' }, xaxis: { title: { text: 'step' } }, showlegend: false }} />
+      <Plot revision={metrics.version} minIntervalMs={2 * LIVE_MS} canvasTraces steadyAxes earlyFrame testId="chart.lr" data={lr} layout={{ title: { text: 'Learning rate' }, xaxis: { title: { text: 'step' } }, showlegend: false }} />
     </div>
   );
 }

@@ -23,9 +23,14 @@ export function CollapseMeter() {
     const thin = decimate(steps, [metrics.zStd]);
     return [
       { x: thin.x, y: thin.ys[0], name: 'std of z/‖z‖ (batch)', mode: 'lines', line: { color: '#9467bd', width: 1.5 } },
-      ...(healthy !== null && steps.length
-        ? [{ x: [steps[0]!, steps[steps.length - 1]!], y: [healthy, healthy], name: '1/√d', mode: 'lines' as const, line: { color: '#7f7f7f', dash: 'dash' as const, width: 1 } }]
-        : []),
+      // Always there (empty until d and a step are known): a trace added later would make plotly draw the chart anew.
+      {
+        x: healthy !== null && steps.length ? [steps[0]!, steps[steps.length - 1]!] : [],
+        y: healthy !== null && steps.length ? [healthy, healthy] : [],
+        name: '1/√d',
+        mode: 'lines',
+        line: { color: '#7f7f7f', dash: 'dash', width: 1 },
+      },
       { x: metrics.evalStep, y: metrics.effRank, name: 'effective rank (held-out)', mode: 'lines+markers', yaxis: 'y2', line: { color: '#8c564b' }, marker: { maxdisplayed: 100 } },
     ];
   }, [metrics, d]);
@@ -38,6 +43,9 @@ export function CollapseMeter() {
         revision={metrics.version}
         minIntervalMs={2 * LIVE_REDRAW_MS}
         htmlLegend
+        canvasTraces
+        steadyAxes
+        earlyFrame
         testId="chart.collapse"
         height={260}
         data={data}

@@ -103,7 +103,7 @@ export function EmbeddingMap() {
           yaxis: { visible: false, scaleanchor: 'x' },
           hovermode: 'closest',
         }}
-        canvasMarkers
+        canvasTraces
         htmlLegend
         legendTitle="class"
         onHover={(p, c) => map && setHovered(index[c]?.[p] ?? null)}

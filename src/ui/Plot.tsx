@@ -13,7 +13,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Data, Layout, Config, PlotlyHTMLElement } from 'plotly.js-dist-min';
 import { backgroundRedrawsHeld, onBackgroundRelease } from './redrawHold';
 import { drawingEnds, drawingStarts } from './pageDrawing';
-import { layoutMarkers, markerExtent, nearestMarker, onCanvas, paintMarkers, type MarkerLayer, type MarkerTrace, type PlotArea } from '../shared/markers';
+import { layoutChanges } from '../shared/layoutDiff';
+import { layoutMarkers, markerExtent, nearestMarker, onCanvas, paintMarkers, steadyExtent, tooltipLines, type AxisRule, type Extent, type MarkerLayer, type MarkerTrace, type PlotArea } from '../shared/markers';
 
 type PlotlyModule = typeof import('plotly.js-dist-min');
 /**
@@ -53,7 +54,12 @@ function bundleFor(data: Data[]): PlotlyBundle {
   return data.some((d) => FULL_ONLY.has((d as { type?: string }).type ?? '')) ? 'full' : 'cartesian';
 }
 
-type Job = (() => Promise<void>) & { priority?: number };
+/**
+ * A chart's redraw. `early`: the empty frame of a chart (Plot's earlyFrame): behind every other redraw, but drawn
+ * without waiting for a quiet spell, even while a run starts (the page is idle then, waiting for the worker's first
+ * step, and the new plot later, among the run's first points, would be a long task).
+ */
+type Job = (() => Promise<void>) & { priority?: number; early?: boolean };
 const queue = new Set<Job>();
 /** The next redraw: the first asked of those with the highest priority. */
 function nextJob(): Job {
@@ -77,7 +83,8 @@ onBackgroundRelease(() => wake?.());
 /** When the last redraw that was not a background one was asked for or ended. */
 let lastForeground = 0;
 /** How much longer a background redraw first considered at `since` waits (0: it may draw now). */
-function backgroundWait(since: number): number {
+function backgroundWait(since: number, job: Job): number {
+  if (job.early) return 0; // behind every other redraw, but not waiting for a quiet spell (see Job)
   const now = performance.now();
   const left = since + BACKGROUND_MAX_MS - now;
   if (left <= 0) return 0;
@@ -111,7 +118,7 @@ async function pump(): Promise<void> {
       const background = (job.priority ?? 0) < 0;
       if (background) {
         backgroundSince ||= performance.now();
-        const wait = backgroundWait(backgroundSince);
+        const wait = backgroundWait(backgroundSince, job);
         if (wait > 0) {
           await sleep(wait);
           continue;
@@ -122,7 +129,7 @@ async function pump(): Promise<void> {
       await nextFrame();
       await nextTask();
       // A background redraw gives way to anything asked for in the meantime.
-      if (background && (nextJob() !== job || backgroundWait(backgroundSince) > 0)) continue;
+      if (background && (nextJob() !== job || backgroundWait(backgroundSince, job) > 0)) continue;
       backgroundSince = 0;
       queue.delete(job);
       drawingStarts();
@@ -150,9 +157,9 @@ function hasPoints(data: Data[]): boolean {
 
 /**
  * The layout with our defaults under it: fixed margins, and cartesian axes whose labels are not measured. `extent`
- * (canvas markers) gives the ranges of the axes the layout leaves to autorange: plotly does not see those points.
+ * (canvas traces) gives the ranges of the axes the layout leaves to autorange: plotly does not see those points.
  */
-function fullLayout(layout: Partial<Layout>, height: number, revision: number | undefined, extent?: ReturnType<typeof markerExtent>): Partial<Layout> {
+function fullLayout(layout: Partial<Layout>, height: number, revision: number | undefined, extent?: Extent | null): Partial<Layout> {
   const axis = (a: unknown, range?: [number, number]) => {
     const given = a as { range?: unknown } | undefined;
     const fixed = range && !given?.range ? { range, autorange: false } : {};
@@ -161,12 +168,37 @@ function fullLayout(layout: Partial<Layout>, height: number, revision: number | 
   // datarevision only for charts that grow their arrays in place: once it is set, Plotly.react looks at it alone
   // to see whether the data changed, and a chart that hands it new arrays would never move its points.
   const rev = revision === undefined ? {} : { datarevision: revision };
-  return { height, margin: { l: 50, r: 10, t: 30, b: 40 }, ...rev, ...layout, xaxis: axis(layout.xaxis, extent?.x), yaxis: axis(layout.yaxis, extent?.y) };
+  const second = layout.yaxis2 ? { yaxis2: axis(layout.yaxis2, extent?.y2) } : {};
+  return { height, margin: { l: 50, r: 10, t: 30, b: 40 }, ...rev, ...layout, xaxis: axis(layout.xaxis, extent?.x), yaxis: axis(layout.yaxis, extent?.y), ...second };
+}
+
+/** What decides the autorange of each axis of a layout (its rangemode). */
+function axisRules(layout: Partial<Layout>): { x?: AxisRule; y?: AxisRule; y2?: AxisRule } {
+  const rule = (a: unknown) => ({ rangemode: (a as AxisRule | undefined)?.rangemode });
+  return { x: rule(layout.xaxis), y: rule(layout.yaxis), y2: rule(layout.yaxis2) };
+}
+
+/** The axis titles a canvas trace's tooltip names its x and y by (its y axis' title: the first's or the second's). */
+function tipAxes(layout: Partial<Layout>, t: MarkerTrace): { x?: string; y?: string } {
+  return { x: axisTitle(layout.xaxis), y: axisTitle(t.yaxis === 'y2' ? layout.yaxis2 : layout.yaxis) };
+}
+
+/** An axis' title text in a layout, if it has one. */
+function axisTitle(a: unknown): string | undefined {
+  const t = (a as { title?: string | { text?: string } } | undefined)?.title;
+  return typeof t === 'string' ? t : t?.text;
 }
 
 /** What Plot reads of plotly's internal layout: the plot area and the axes' ranges once constraints are applied. */
 interface Drawn {
-  _fullLayout?: { width: number; height: number; _size: { l: number; t: number; w: number; h: number }; xaxis?: { range: [number, number] }; yaxis?: { range: [number, number] } };
+  _fullLayout?: {
+    width: number;
+    height: number;
+    _size: { l: number; t: number; w: number; h: number };
+    xaxis?: { range: [number, number] };
+    yaxis?: { range: [number, number] };
+    yaxis2?: { range: [number, number] };
+  };
 }
 
 /** The plot area of a drawn chart, or null before plotly has laid it out. */
@@ -174,7 +206,8 @@ function plotArea(gd: HTMLElement): PlotArea | null {
   const fl = (gd as HTMLElement & Drawn)._fullLayout;
   if (!fl?.xaxis || !fl.yaxis) return null;
   const { l, t, w, h } = fl._size;
-  return { l, t, w, h, x: [Number(fl.xaxis.range[0]), Number(fl.xaxis.range[1])], y: [Number(fl.yaxis.range[0]), Number(fl.yaxis.range[1])] };
+  const range = (r: [number, number]): [number, number] => [Number(r[0]), Number(r[1])];
+  return { l, t, w, h, x: range(fl.xaxis.range), y: range(fl.yaxis.range), ...(fl.yaxis2 ? { y2: range(fl.yaxis2.range) } : {}) };
 }
 
 /**
@@ -241,11 +274,24 @@ export interface PlotProps {
    */
   htmlLegend?: boolean;
   /**
-   * Scatter traces of markers only are drawn on a canvas over plotly's axes (shared/markers.ts): for charts of
-   * hundreds of points that redraw live (the map). plotly holds them hidden (its `data` still has them), the axes
-   * the layout leaves to autorange get the points' extent, and hover, click, zoom and the PNG export work as before.
+   * Scatter traces (markers, straight lines or both, on x and y or y2) are drawn on a canvas over plotly's axes
+   * (shared/markers.ts): for charts that redraw live (the map's hundreds of points, the per-step curves). plotly
+   * holds them hidden (its `data` still has them), the axes the layout leaves to autorange get the ranges plotly
+   * would have given them, and hover (a tooltip as plotly's), click, zoom and the PNG export work as before. Give
+   * such a chart an HTML legend (plotly's leaves hidden traces out).
    */
-  canvasMarkers?: boolean;
+  canvasTraces?: boolean;
+  /**
+   * With canvasTraces, for a chart that grows live: the axes plotly would autorange snap outward to a round step (a
+   * fifth of their span, 1, 2 or 5 times a power of ten), so they stay as they are while most new points come in,
+   * and those changes repaint the canvas alone.
+   */
+  steadyAxes?: boolean;
+  /**
+   * Draws the chart's empty frame (its axes) before it has points, as a background redraw: in the idle time before
+   * a run, so that its first points are an update (a few ms) and not a new plot (40–70 ms) in the middle of training.
+   */
+  earlyFrame?: boolean;
   /** A title before the HTML legend's entries (htmlLegend). */
   legendTitle?: string;
   onHover?: (pointIndex: number, curveNumber: number) => void;
@@ -261,37 +307,47 @@ export const LIVE_REDRAW_MS = 1000;
 
 const CONFIG: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
-/** The mode bar of a chart with canvas markers: its own PNG export; a double click goes back to the points' extent. */
-function canvasConfig(Plotly: PlotlyModule, filename: string): Partial<Config> {
+/**
+ * The mode bar of a chart with canvas traces: its own PNG export, and its own reset of the axes (the mode bar's
+ * home button and a double click, which Plot handles: plotly's would go back to the ranges of the chart's first
+ * plot, not those it was last relaid out with).
+ */
+function canvasConfig(Plotly: PlotlyModule, filename: string, reset: () => void): Partial<Config> {
   return {
     ...CONFIG,
-    doubleClick: 'reset',
-    modeBarButtonsToRemove: ['lasso2d', 'select2d', 'toImage', 'autoScale2d'],
-    modeBarButtonsToAdd: [{ name: 'toImage', title: 'Download plot as a PNG', icon: Plotly.Icons.camera, click: (gd) => void downloadPng(Plotly, gd as MarkerChart, filename) }],
+    doubleClick: false,
+    modeBarButtonsToRemove: ['lasso2d', 'select2d', 'toImage', 'autoScale2d', 'resetScale2d'],
+    modeBarButtonsToAdd: [
+      { name: 'toImage', title: 'Download plot as a PNG', icon: Plotly.Icons.camera, click: (gd) => void downloadPng(Plotly, gd as MarkerChart, filename) },
+      { name: 'resetAxes', title: 'Reset axes', icon: Plotly.Icons.home, click: reset },
+    ],
   };
 }
 
 /** A chart's PNG file name: its test id without the `chart.` prefix. */
 const pngName = (testId: string) => testId.replace(/^chart\./, '');
 
-export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, priority = 0, htmlLegend = false, canvasMarkers = false, legendTitle, onHover, onUnhover, onClick }: PlotProps) {
+export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, priority = 0, htmlLegend = false, canvasTraces = false, steadyAxes = false, earlyFrame = false, legendTitle, onHover, onUnhover, onClick }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const tipRef = useRef<HTMLDivElement>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const data = useMemo(
     () => (htmlLegend && hidden.size ? given.map((d) => (hidden.has(d.name ?? '') ? ({ ...d, visible: 'legendonly' } as Data) : d)) : given),
     [given, hidden, htmlLegend],
   );
   const layout = useMemo(() => (htmlLegend ? { ...givenLayout, showlegend: false } : givenLayout), [givenLayout, htmlLegend]);
-  const latest = useRef({ data, layout, height, revision, canvasMarkers, testId });
-  latest.current = { data, layout, height, revision, canvasMarkers, testId };
+  const latest = useRef({ data, layout, height, revision, canvasTraces, steadyAxes, testId });
+  latest.current = { data, layout, height, revision, canvasTraces, steadyAxes, testId };
   /** The traces the canvas shows (the last drawn data) and the point under the mouse. */
-  const canvasTraces = useRef<MarkerTrace[]>([]);
+  const drawnTraces = useRef<MarkerTrace[]>([]);
   const hovering = useRef(-1);
   const hover = useRef({ onHover, onUnhover, onClick });
   hover.current = { onHover, onUnhover, onClick };
   const lastDraw = useRef(-Infinity);
   const drawnWith = useRef<PlotlyBundle>('cartesian');
+  /** The layout plotly last drew a canvas chart's axes with, and its number of traces. */
+  const axesDrawn = useRef<{ layout?: Partial<Layout>; traces: number }>({ traces: 0 });
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // Changes asked for and changes drawn: while they differ the chart carries `data-pending` (tests and benchmarks
   // wait for it to go before they read what is drawn).
@@ -329,12 +385,36 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     }
     drawnWith.current = bundle;
     const t0 = performance.now();
-    let gd: PlotlyHTMLElement;
-    if (cur.canvasMarkers) {
+    let gd = el as unknown as PlotlyHTMLElement;
+    if (cur.canvasTraces) {
       const traces = cur.data as MarkerTrace[];
       const plotted = cur.data.map((d) => (onCanvas(d as MarkerTrace) ? ({ ...d, visible: false } as Data) : d));
-      gd = await Plotly.react(el, plotted, fullLayout(cur.layout, cur.height, cur.revision, markerExtent(traces)), canvasConfig(Plotly, pngName(cur.testId)));
-      canvasTraces.current = traces;
+      // An axis without points gets [0, 1], so that the layout keeps its shape from the empty frame on (and the
+      // first points are a relayout, not a new plot).
+      const found = markerExtent(traces, axisRules(cur.layout));
+      let extent: Extent = { x: found?.x ?? [0, 1], y: found?.y ?? [0, 1], y2: found?.y2 ?? [0, 1] };
+      if (cur.steadyAxes) extent = steadyExtent(extent);
+      const lay = fullLayout(cur.layout, cur.height, cur.revision, extent);
+      // What plotly draws of a chart whose traces are all on the canvas depends on its layout alone. Where only
+      // values of it changed (steady axes' ranges, a title), plotly is asked to relayout those (4–15 ms here);
+      // where none did (most of a live chart's changes), plotly is left alone; either way the canvas is painted
+      // again (a millisecond). A whole redraw (react) is 25–60 ms. `gd.data` is what plotly would hold (tests and the
+      // PNG export read it; plotly draws none of it).
+      const sameTraces = created && plotted.length === axesDrawn.current.traces && plotted.every((d) => d.visible === false);
+      const changes = sameTraces ? layoutChanges(axesDrawn.current.layout, lay) : null;
+      if (changes) {
+        gd.data = plotted;
+        if (Object.keys(changes).length) {
+          await Plotly.relayout(el, changes as Partial<Layout>);
+          el.dataset.axesDraws = String(Number(el.dataset.axesDraws ?? 0) + 1);
+        }
+      } else {
+        gd = await Plotly.react(el, plotted, lay, canvasConfig(Plotly, pngName(cur.testId), resetAxes));
+        el.dataset.axesDraws = String(Number(el.dataset.axesDraws ?? 0) + 1);
+      }
+      // A copy: plotly writes into the layout it holds (a zoom sets its ranges).
+      axesDrawn.current = { layout: JSON.parse(JSON.stringify(lay)) as Partial<Layout>, traces: plotted.length };
+      drawnTraces.current = traces;
       paintCanvas();
     } else {
       gd = await Plotly.react(el, cur.data, fullLayout(cur.layout, cur.height, cur.revision), { ...CONFIG, toImageButtonOptions: { filename: pngName(cur.testId) } });
@@ -352,9 +432,14 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
         const p = ev.points[0];
         if (p) hover.current.onClick?.(p.pointIndex, p.curveNumber);
       });
-      if (cur.canvasMarkers) {
+      if (cur.canvasTraces) {
         gd.on('plotly_relayout', paintCanvas);
         gd.on('plotly_relayouting', paintCanvas);
+        // plotly's own reset is turned off (canvasConfig); it still tells of a double click.
+        gd.on('plotly_doubleclick', () => {
+          resetAxes();
+          return false;
+        });
       }
     }
     // How long the redraw held the main thread (the benchmarks read it; DevTools' timeline shows the measure).
@@ -366,7 +451,23 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     settle();
   });
 
-  job.current.priority = priority;
+  // A chart that draws its empty frame early does it as a background redraw (in the idle time before a run).
+  job.current.early = earlyFrame && !ref.current?.classList.contains('js-plotly-plot') && !hasPoints(data);
+  job.current.priority = job.current.early ? -1 : priority;
+
+  /** Gives a canvas chart's axes back the ranges Plot last drew them with (after a zoom or a pan). */
+  function resetAxes(): void {
+    const el = ref.current;
+    const drawnLayout = axesDrawn.current.layout;
+    const Plotly = loaded[drawnWith.current];
+    if (!el || !drawnLayout || !Plotly || !el.classList.contains('js-plotly-plot')) return;
+    const update: Record<string, unknown> = {};
+    for (const a of ['xaxis', 'yaxis', 'yaxis2'] as const) {
+      const range = (drawnLayout[a] as { range?: unknown } | undefined)?.range;
+      if (range) update[`${a}.range`] = range;
+    }
+    void Plotly.relayout(el, update as Partial<Layout>);
+  }
 
   /** Places and paints the canvas markers where plotly's axes now are (after a redraw, a zoom, a pan or a resize). */
   function paintCanvas(): void {
@@ -381,7 +482,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       delete el.dataset.markers;
       return;
     }
-    const layer = layoutMarkers(canvasTraces.current, area);
+    const layer = layoutMarkers(drawnTraces.current, area);
     el.markers = { layer, area };
     const dpr = window.devicePixelRatio || 1;
     const w = Math.max(1, Math.round(area.w * dpr));
@@ -401,7 +502,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
   // Hover and click on canvas markers (plotly sees none), on the chart's element (it outlives a purge).
   useEffect(() => {
     const el = ref.current as MarkerChart | null;
-    if (!canvasMarkers || !el) return;
+    if (!canvasTraces || !el) return;
     const under = (e: MouseEvent): number => {
       const m = el.markers;
       if (!m) return -1;
@@ -411,12 +512,26 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       if (x < 0 || y < 0 || x > m.area.w || y > m.area.h) return -1;
       return nearestMarker(m.layer, x, y);
     };
-    // Without a hover handler, a trace that asks for hover info names itself in the chart's tooltip.
+    // Without a hover handler, the point under the mouse is described in the chart's tooltip (as plotly's hover
+    // label: the trace's name, its text, x and y under the axes' titles), unless its trace asks for no hover info.
     const tooltip = (k: number) => {
-      const t = k < 0 ? undefined : (canvasTraces.current[el.markers!.layer.curve[k]!] as { name?: string; hoverinfo?: string } | undefined);
-      const text = t?.name && t.hoverinfo !== 'none' && t.hoverinfo !== 'skip' ? t.name : '';
-      if (text) el.title = text;
-      else el.removeAttribute('title');
+      const tip = tipRef.current;
+      const m = el.markers;
+      if (!tip) return;
+      const t = k < 0 || !m ? undefined : drawnTraces.current[m.layer.curve[k]!];
+      const lines = t && t.hoverinfo !== 'none' && t.hoverinfo !== 'skip' ? tooltipLines(t, m!.layer.point[k]!, tipAxes(latest.current.layout, t)) : [];
+      if (!lines.length || !m) {
+        tip.hidden = true;
+        return;
+      }
+      tip.replaceChildren(...lines.map((line, i) => Object.assign(document.createElement(i === 0 && t!.name ? 'b' : 'span'), { textContent: line })));
+      tip.hidden = false;
+      // Beside the point, on the side with room.
+      const x = m.area.l + m.layer.px[k]!;
+      const y = m.area.t + m.layer.py[k]!;
+      const right = x + 12 + tip.offsetWidth <= el.clientWidth;
+      tip.style.left = `${right ? x + 12 : Math.max(0, x - 12 - tip.offsetWidth)}px`;
+      tip.style.top = `${Math.max(0, Math.min(el.clientHeight - tip.offsetHeight, y - tip.offsetHeight / 2))}px`;
     };
     const move = (e: MouseEvent) => {
       const k = under(e);
@@ -430,7 +545,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     const leave = () => {
       if (hovering.current < 0) return;
       hovering.current = -1;
-      el.removeAttribute('title');
+      if (tipRef.current) tipRef.current.hidden = true;
       hover.current.onUnhover?.();
     };
     // plotly's drag layer sends a click where the mouse went down and up without a drag.
@@ -447,7 +562,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       el.removeEventListener('mouseleave', leave);
       el.removeEventListener('click', click);
     };
-  }, [canvasMarkers]);
+  }, [canvasTraces]);
 
   // Layouts are written inline (a new object each render): compare them by value, or every render redraws.
   const layoutKey = JSON.stringify(layout);
@@ -457,7 +572,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     if (ref.current) ref.current.dataset.pending = '';
     const wait = Math.max(0, lastDraw.current + minIntervalMs - performance.now());
     const ask = () => {
-      if (priority >= 0) lastForeground = performance.now();
+      if ((job.current.priority ?? 0) >= 0) lastForeground = performance.now();
       queue.add(job.current);
       wake?.();
       void pump();
@@ -482,7 +597,8 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
   const chart = (
     <div ref={ref} data-testid={testId} className="plot" style={{ minHeight: height }}>
       {title && <div className="plot-placeholder">{title}</div>}
-      {canvasMarkers && <canvas ref={canvasRef} className="plot-markers" width={1} height={1} />}
+      {canvasTraces && <canvas ref={canvasRef} className="plot-markers" width={1} height={1} />}
+      {canvasTraces && <div ref={tipRef} className="plot-tip" data-testid={`${testId}.tip`} hidden />}
     </div>
   );
   if (!htmlLegend) return chart;

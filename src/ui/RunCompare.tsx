@@ -282,5 +282,5 @@ function RunMapPlot({ run }: { run: RunRecord }) {
     }),
     [run.name, map.step],
   );
-  return <Plot data={data} layout={layout} testId="compare.mapPlot" height={240} canvasMarkers />;
+  return <Plot data={data} layout={layout} testId="compare.mapPlot" height={240} canvasTraces />;
 }

@@ -52,7 +52,7 @@ export function SphereView() {
         <Plot
           testId="chart.input"
           height={340}
-          canvasMarkers
+          canvasTraces
           data={input}
           layout={{ title: { text: `Input: ${held.name} (held-out points)` }, xaxis: { zeroline: false }, yaxis: { scaleanchor: 'x', zeroline: false }, showlegend: false }}
         />
@@ -61,7 +61,7 @@ export function SphereView() {
         <Plot
           testId="chart.sphere"
           height={340}
-          canvasMarkers
+          canvasTraces
           data={rep}
           layout={
             sphere?.dim === 3

@@ -157,7 +157,7 @@ function SmallMap({ run, index, classNames }: { run: SweepRunState; index: numbe
       <Plot
         testId={`sweep.map.${index}`}
         height={180}
-        canvasMarkers
+        canvasTraces
         data={data}
         layout={{
           title: { text: run.label, font: { size: 11 } },

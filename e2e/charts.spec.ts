@@ -1,0 +1,107 @@
+/**
+ * The live line charts draw their curves on a canvas over plotly's axes (ui/Plot.tsx `canvasTraces`): the points
+ * must land where plotly's own axes put those values, hover must describe them, the legend must hide them, and
+ * most live changes must leave plotly alone (the canvas repainted, the axes steady).
+ */
+import { drawn, expect, test, waitForDone } from './fixtures';
+
+interface Placed {
+  /** Canvas vertices: trace, index in trace, pixel from the plot area's top left. */
+  vertices: { curve: number; point: number; px: number; py: number }[];
+  /** Where plotly's axes put each of those points (its l2p, the reference). */
+  expected: { px: number; py: number }[];
+  draws: number;
+  axesDraws: number;
+}
+
+async function placed(page: import('@playwright/test').Page, testId: string): Promise<Placed> {
+  const chart = await drawn(page, testId);
+  return chart.evaluate((el) => {
+    type Axis = { l2p(v: number): number };
+    const gd = el as HTMLElement & {
+      data: { x: number[]; y: number[]; yaxis?: string }[];
+      _fullLayout: { xaxis: Axis; yaxis: Axis; yaxis2?: Axis };
+      markers: { layer: { px: Float32Array; py: Float32Array; curve: Int32Array; point: Int32Array } };
+    };
+    const { layer } = gd.markers;
+    const vertices = Array.from(layer.px, (px, k) => ({ curve: layer.curve[k]!, point: layer.point[k]!, px, py: layer.py[k]! }));
+    const expected = vertices.map((v) => {
+      const t = gd.data[v.curve]!;
+      const ya = t.yaxis === 'y2' ? gd._fullLayout.yaxis2! : gd._fullLayout.yaxis;
+      return { px: gd._fullLayout.xaxis.l2p(t.x[v.point]!), py: ya.l2p(t.y[v.point]!) };
+    });
+    return { vertices, expected, draws: Number(el.dataset.draws), axesDraws: Number(el.dataset.axesDraws) };
+  });
+}
+
+test('the live line charts: curves where plotly’s axes put them, a tooltip, legend toggles, and plotly mostly left alone', async ({ page }) => {
+  await page.goto('./#backend=wasm&batchSize=32&steps=40&evalEvery=10&warmupSteps=5');
+  await page.getByTestId('run.start').click();
+  await waitForDone(page);
+
+  // Every point of the loss (2 traces × 40 steps), accuracy and collapse charts (y2: the effective rank) sits within
+  // a pixel of where plotly's own linear-to-pixel maps put it.
+  for (const [id, least] of [['chart.loss', 80], ['chart.accuracy', 40 + 5], ['chart.collapse', 40 + 2 + 5]] as const) {
+    const p = await placed(page, id);
+    expect(p.vertices.length, id).toBeGreaterThanOrEqual(least);
+    p.vertices.forEach((v, k) => {
+      expect(Math.abs(v.px - p.expected[k]!.px), `${id} x of point ${k}`).toBeLessThan(1);
+      expect(Math.abs(v.py - p.expected[k]!.py), `${id} y of point ${k}`).toBeLessThan(1);
+    });
+    // Live changes mostly repaint the canvas alone: plotly redrew the axes less often than the chart changed.
+    expect(p.axesDraws, `${id}: plotly redraws of ${p.draws} changes`).toBeLessThan(p.draws);
+  }
+
+  // The curves are painted: the loss chart's canvas holds the smoothed curve's colour (#1f77b4).
+  const loss = page.getByTestId('chart.loss');
+  const blue = await loss.locator('canvas.plot-markers').evaluate((c) => {
+    const px = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+    let n = 0;
+    for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i]! - 0x1f) < 8 && Math.abs(px[i + 1]! - 0x77) < 8 && Math.abs(px[i + 2]! - 0xb4) < 8 && px[i + 3]! > 200) n++;
+    return n;
+  });
+  expect(blue).toBeGreaterThan(100);
+
+  // Hovering a vertex of the smoothed curve names it, its step and its value, beside the point.
+  await loss.scrollIntoViewIfNeeded();
+  const p = await placed(page, 'chart.loss');
+  const v = p.vertices.find((q) => q.curve === 1 && q.point === 20)!;
+  const { values, box } = await loss.evaluate((el, k) => {
+    const gd = el as HTMLElement & { data: { x: number[]; y: number[] }[]; markers: { area: { l: number; t: number } } };
+    const r = el.getBoundingClientRect();
+    return { values: { x: gd.data[1]!.x[k]!, y: gd.data[1]!.y[k]! }, box: { x: r.left + gd.markers.area.l, y: r.top + gd.markers.area.t } };
+  }, 20);
+  await page.mouse.move(box.x + v.px + 1, box.y + v.py + 1);
+  await page.mouse.move(box.x + v.px, box.y + v.py);
+  const tip = page.getByTestId('chart.loss.tip');
+  await expect(tip).toBeVisible();
+  // Near the point the curves may be close: the tooltip describes one of the two, the nearest.
+  const text = await tip.innerText();
+  if (text.startsWith('smoothed')) {
+    expect(text).toBe(`smoothed\nstep: ${values.x}\n${Number(values.y.toPrecision(4))}`);
+  } else expect(text).toMatch(/^loss\nstep: \d+\n-?\d/);
+  await page.mouse.move(0, 0);
+  await expect(tip).toBeHidden();
+
+  // A zoom box zooms the curves with the axes; the mode bar's home button gives back the chart's own ranges.
+  const range = () => loss.evaluate((el) => (el as HTMLElement & { markers: { area: { x: [number, number] } } }).markers.area.x);
+  const full = await range();
+  const drag = (await loss.locator('.nsewdrag').first().boundingBox())!;
+  await page.mouse.move(drag.x + drag.width * 0.2, drag.y + drag.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(drag.x + drag.width * 0.5, drag.y + drag.height * 0.8, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => (await range())[1] - (await range())[0]).toBeLessThan((full[1] - full[0]) / 2);
+  const inView = (await placed(page, 'chart.loss')).vertices.filter((q) => q.px >= 0 && q.px <= drag.width).length;
+  expect(inView).toBeLessThan(80);
+  await loss.hover();
+  await loss.locator('.modebar-btn[data-title="Reset axes"]').click();
+  await expect.poll(range).toEqual(full);
+
+  // The HTML legend hides a curve from the canvas and shows it again.
+  await page.getByTestId('chart.loss.legend').getByRole('button', { name: 'loss', exact: true }).click();
+  await expect.poll(async () => (await placed(page, 'chart.loss')).vertices.filter((q) => q.curve === 0).length).toBe(0);
+  expect((await placed(page, 'chart.loss')).vertices.filter((q) => q.curve === 1).length).toBe(40);
+  await page.getByTestId('chart.loss.legend').getByRole('button', { name: 'loss', exact: true }).click();
+  await expect.poll(async () => (await placed(page, 'chart.loss')).vertices.filter((q) => q.curve === 0).length).toBe(40);
+});
