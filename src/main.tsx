@@ -2,7 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { loadConfigFromUrl, loadDataset, prepareWorker, setMapEngine } from './state/controller';
+import { loadConfigFromUrl, loadDataset, prepareWorker, setMapEngine, trainWorkerReady } from './state/controller';
 import { initHistory } from './state/history';
 import { store } from './state/store';
 import { loadPlotly } from './ui/Plot';
@@ -24,13 +24,18 @@ if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);
 // plotly.js (its cartesian build) is one long task to evaluate (about a second here), so it is not loaded before
 // the first paint, nor in the way of a Start click: it loads once a run has been handed to the worker (the run's
 // first step trains there meanwhile; a click in the middle of the evaluation would wait for its end, then the
-// step), or once the page has been idle for PLOTLY_IDLE_MS, whichever comes first. A chart with something to draw
-// asks for it too, and a failed load is tried again by the next one.
+// step), or once the page has been idle for PLOTLY_IDLE_MS, whichever comes first, and in either case not before
+// the worker has answered its first message: until then the page's thread hands the worker its messages (the run's
+// start among them), and plotly's evaluation would hold them up (controller's trainWorkerReady). A chart with something to draw asks for it too, and a failed
+// load is tried again by the next one.
 const PLOTLY_IDLE_MS = 1500;
+let chartsAsked = false;
 const loadCharts = () => {
+  if (chartsAsked) return;
+  chartsAsked = true;
   clearTimeout(idleLoad);
   unsubscribe();
-  void loadPlotly().catch(() => undefined);
+  void trainWorkerReady().then(() => setTimeout(() => void loadPlotly().catch(() => undefined), 0));
 };
 let idleLoad: ReturnType<typeof setTimeout> | undefined;
 requestAnimationFrame(() => (idleLoad = setTimeout(loadCharts, PLOTLY_IDLE_MS)));

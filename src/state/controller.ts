@@ -41,6 +41,23 @@ function finishRun(status: 'done' | 'stopped' | 'error', error?: string): void {
   if (h) void h.finish(status, error, { metrics: toRunMetrics(store.getState().metrics) });
 }
 
+/**
+ * The first training worker's answer to a ping posted as soon as it was created. The messages the page posts to a
+ * worker whose script is still loading are held on the page's side and handed over by the page's thread; a long
+ * task there (plotly's evaluation) holds them up, a run's start among them (seen: 1.2 s, the worker then warming up
+ * for nothing and starting the run late). The answer means they have been handed over.
+ */
+let firstAnswer: Promise<unknown> | null = null;
+
+/**
+ * Resolves once the training worker has answered its first message, or after `maxMs` (a worker busy with its
+ * warm-up step answers late, and one whose script failed to load never does: the page must not wait forever).
+ */
+export function trainWorkerReady(maxMs = 3000): Promise<void> {
+  getTrainApi();
+  return Promise.race([firstAnswer!.then(() => undefined, () => undefined), new Promise<void>((r) => setTimeout(r, maxMs))]);
+}
+
 function getTrainApi(): Comlink.Remote<TrainWorkerApi> {
   if (!trainApi) {
     // The worker's name carries the config it gets ready for as soon as its script has run (see prepare() there):
@@ -55,6 +72,7 @@ function getTrainApi(): Comlink.Remote<TrainWorkerApi> {
     });
     w.addEventListener('messageerror', () => fail('a message from the training worker could not be read'));
     trainApi = Comlink.wrap<TrainWorkerApi>(w);
+    firstAnswer ??= trainApi.ping();
     watchLife(w, trainApi);
   }
   return trainApi;
