@@ -3,7 +3,7 @@
  * must land where plotly's own axes put those values, hover must describe them, the legend must hide them, and
  * most live changes must leave plotly alone (the canvas repainted, the axes steady).
  */
-import { drawn, expect, test, waitForDone } from './fixtures';
+import { canvasXRange, drawn, expect, test, waitForDone, zoomBox } from './fixtures';
 
 interface Placed {
   /** Canvas vertices: trace, index in trace, pixel from the plot area's top left. */
@@ -84,19 +84,13 @@ test('the live line charts: curves where plotly’s axes put them, a tooltip, le
   await expect(tip).toBeHidden();
 
   // A zoom box zooms the curves with the axes; the mode bar's home button gives back the chart's own ranges.
-  const range = () => loss.evaluate((el) => (el as HTMLElement & { markers: { area: { x: [number, number] } } }).markers.area.x);
-  const full = await range();
-  const drag = (await loss.locator('.nsewdrag').first().boundingBox())!;
-  await page.mouse.move(drag.x + drag.width * 0.2, drag.y + drag.height * 0.2);
-  await page.mouse.down();
-  await page.mouse.move(drag.x + drag.width * 0.5, drag.y + drag.height * 0.8, { steps: 5 });
-  await page.mouse.up();
-  await expect.poll(async () => (await range())[1] - (await range())[0]).toBeLessThan((full[1] - full[0]) / 2);
+  const full = await canvasXRange(loss);
+  const drag = await zoomBox(page, loss, [0.2, 0.2], [0.5, 0.8]);
   const inView = (await placed(page, 'chart.loss')).vertices.filter((q) => q.px >= 0 && q.px <= drag.width).length;
   expect(inView).toBeLessThan(80);
   await loss.hover();
   await loss.locator('.modebar-btn[data-title="Reset axes"]').click();
-  await expect.poll(range).toEqual(full);
+  await expect.poll(() => canvasXRange(loss)).toEqual(full);
 
   // The HTML legend hides a curve from the canvas and shows it again.
   await page.getByTestId('chart.loss.legend').getByRole('button', { name: 'loss', exact: true }).click();

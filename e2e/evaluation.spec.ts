@@ -1,7 +1,7 @@
 /** Evaluation views: the batch similarity heatmap and its τ slider, after a short run. */
 import { readFileSync } from 'node:fs';
 import { CLASS_COLORS } from '../src/shared/palette';
-import { canvasMarkers, drawn, expect, hoverFirstPoint, test, waitForDone } from './fixtures';
+import { canvasMarkers, canvasXRange, drawn, expect, hoverFirstPoint, test, waitForDone, zoomBox } from './fixtures';
 
 test('the similarity heatmap appears for a batch and the τ slider re-weights it', async ({ page }) => {
   await page.goto('./#dataset=digits&backend=wasm&steps=20&evalEvery=0&batchSize=32');
@@ -81,18 +81,12 @@ test('clicking a point on the map opens its nearest neighbours; clicking one fol
   expect(coloured.w).toBe(2 * (await map.evaluate((el) => el.clientWidth)));
   expect(coloured.n).toBeGreaterThan(300 * 20); // every point a dot of 10 px across at scale 2 (overlaps aside)
   // A zoom box zooms the points with the axes; a double click goes back to all of them.
-  const range = () => map.evaluate((el) => (el as HTMLElement & { markers: { area: { x: [number, number] } } }).markers.area.x);
-  const full = await range();
-  const box = (await map.locator('.nsewdrag').first().boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6, { steps: 5 });
-  await page.mouse.up();
-  await expect.poll(async () => (await range())[1] - (await range())[0]).toBeLessThan((full[1] - full[0]) / 2);
+  const full = await canvasXRange(map);
+  const box = await zoomBox(page, map, [0.3, 0.3], [0.6, 0.6]);
   const zoomed = (await canvasMarkers(page, 'chart.tsne')).filter((p) => p.x >= box.x && p.x <= box.x + box.width && p.y >= box.y && p.y <= box.y + box.height);
   expect(zoomed.length).toBeLessThan(points); // only the points in the box are in view
   await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
-  await expect.poll(range).toEqual(full);
+  await expect.poll(() => canvasXRange(map)).toEqual(full);
   // The map's view switches: PCA and UMAP of the same embeddings, every held-out point drawn.
   for (const [method, name] of [['pca', 'PCA'], ['umap', 'UMAP'], ['tsne', 't-SNE']] as const) {
     await page.getByTestId('map.method').selectOption(method);

@@ -79,3 +79,23 @@ export async function hoverFirstPoint(page: Page, testId: string): Promise<{ x: 
   await page.mouse.move(at.x, at.y);
   return at;
 }
+
+/** The x range a chart with canvas traces shows now (plotly's, once a zoom or a reset has been applied). */
+export function canvasXRange(chart: Locator): Promise<[number, number]> {
+  return chart.evaluate((el) => (el as HTMLElement & { markers: { area: { x: [number, number] } } }).markers.area.x);
+}
+
+/**
+ * Drags a zoom box over a plotly chart's plot area, between two points given as fractions of it, and waits for
+ * the chart's x range to narrow to under half; returns the plot area's box on the page.
+ */
+export async function zoomBox(page: Page, chart: Locator, from: [number, number], to: [number, number]): Promise<{ x: number; y: number; width: number; height: number }> {
+  const full = await canvasXRange(chart);
+  const box = (await chart.locator('.nsewdrag').first().boundingBox())!;
+  await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => ((r) => r[1] - r[0])(await canvasXRange(chart))).toBeLessThan((full[1] - full[0]) / 2);
+  return box;
+}

@@ -282,9 +282,9 @@ export interface PlotProps {
    */
   canvasTraces?: boolean;
   /**
-   * With canvasTraces, for a chart that grows live: the axes plotly would autorange snap outward to a round step (a
-   * fifth of their span, 1, 2 or 5 times a power of ten), so they stay as they are while most new points come in,
-   * and those changes repaint the canvas alone.
+   * With canvasTraces, for a chart that grows live: the axes plotly would autorange snap outward to a round step (1,
+   * 2 or 5 times a power of ten, the one nearest a fifth of their span), so they stay as they are while most new
+   * points come in, and those changes repaint the canvas alone.
    */
   steadyAxes?: boolean;
   /**
@@ -484,6 +484,11 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     }
     const layer = layoutMarkers(drawnTraces.current, area);
     el.markers = { layer, area };
+    // The point under the mouse may have moved or gone: the tooltip waits for the mouse to move again.
+    if (hovering.current >= 0 && !hover.current.onHover && tipRef.current) {
+      tipRef.current.hidden = true;
+      hovering.current = -1;
+    }
     const dpr = window.devicePixelRatio || 1;
     const w = Math.max(1, Math.round(area.w * dpr));
     const h = Math.max(1, Math.round(area.h * dpr));
