@@ -241,11 +241,20 @@ describe('steady axes', () => {
     expect(steadyRange([4.46, 5.59])).toEqual([4.4, 5.6]); // span/5 = 0.226 → 0.2
     expect(steadyRange([-0.3, 0.7])).toEqual([-0.4, 0.8]); // span/5 = 0.2
     expect(steadyRange([2, 2])).toEqual([2, 2]);
+    expect(steadyRange([2, 2], [1.5, 2.5])).toEqual([1.5, 2.5]); // a single value: its padded range
   });
   it('leaves a range where it is while the data grows within a step', () => {
     const seen = new Set<string>();
     for (let step = 101; step <= 120; step++) seen.add(JSON.stringify(steadyRange([1, step])));
     expect([...seen]).toEqual(['[0,120]']);
+  });
+  it('pads only a side whose bound the data comes near, by plotly’s padding', () => {
+    // Accuracy's x: evaluations 0–200 with markers, padded 5% by plotly to [-10, 210].
+    expect(steadyRange([0, 200], [-10, 210])).toEqual([-10, 210]);
+    // At 225 the upper bound is 250, well clear: padded on the left only.
+    expect(steadyRange([0, 225], [-11.25, 236.25])).toEqual([-11.25, 250]);
+    // A range with no padding is as before.
+    expect(steadyRange([0, 225])).toEqual([0, 250]);
   });
   it('makes every range of an extent steady', () => {
     expect(steadyExtent({ x: [1, 81], y: [-0.3, 0.7], y2: [0, 32] })).toEqual({ x: [0, 100], y: [-0.4, 0.8], y2: [0, 35] }) // y2: 6.4 → 5;

@@ -137,23 +137,28 @@ export function niceStep(x: number): number {
 
 /**
  * A range snapped outward to multiples of a round step near a fifth of its span: the range of a live chart's axis
- * that stays put while its data grows a little (it moves when the data crosses a step).
+ * that stays put while its data grows a little (it moves when the data crosses a step). `padded` is the data's
+ * range with plotly's padding: a side is padded (by as much) only where the data comes within 2% of the snapped
+ * bound, so markers there are not cut in half, and a bound well clear of the data is not pushed a step further.
  */
-export function steadyRange([a, b]: Range, divisions = 5): Range {
-  if (!(b > a)) return [a, b];
+export function steadyRange([a, b]: Range, padded: Range = [a, b], divisions = 5): Range {
+  if (!(b > a)) return [Math.min(a, padded[0]), Math.max(b, padded[1])];
   const step = niceStep((b - a) / divisions);
   // The small slack keeps a bound that is a step's multiple in floating point from taking the next one.
-  const lo = Math.floor(a / step + 1e-9) * step;
-  const hi = Math.ceil(b / step - 1e-9) * step;
+  let lo = Math.floor(a / step + 1e-9) * step;
+  let hi = Math.ceil(b / step - 1e-9) * step;
+  const near = 0.02 * (hi - lo);
+  if (a - lo < near) lo -= a - padded[0];
+  if (hi - b < near) hi += padded[1] - b;
   const clean = (v: number) => Number(v.toPrecision(12));
   return [clean(lo), clean(hi)];
 }
 
-/** An extent with each of its ranges steady (steadyRange). */
-export function steadyExtent(e: Extent): Extent {
-  const out: Extent = { x: steadyRange(e.x) };
-  if (e.y) out.y = steadyRange(e.y);
-  if (e.y2) out.y2 = steadyRange(e.y2);
+/** An extent with each of its ranges steady (steadyRange), `padded` the same extent with plotly's padding. */
+export function steadyExtent(e: Extent, padded: Partial<Extent> = e): Extent {
+  const out: Extent = { x: steadyRange(e.x, padded.x ?? e.x) };
+  if (e.y) out.y = steadyRange(e.y, padded.y ?? e.y);
+  if (e.y2) out.y2 = steadyRange(e.y2, padded.y2 ?? e.y2);
   return out;
 }
 

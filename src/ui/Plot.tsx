@@ -391,9 +391,10 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       const plotted = cur.data.map((d) => (onCanvas(d as MarkerTrace) ? ({ ...d, visible: false } as Data) : d));
       // An axis without points gets [0, 1], so that the layout keeps its shape from the empty frame on (and the
       // first points are a relayout, not a new plot).
-      const found = markerExtent(traces, axisRules(cur.layout));
-      let extent: Extent = { x: found?.x ?? [0, 1], y: found?.y ?? [0, 1], y2: found?.y2 ?? [0, 1] };
-      if (cur.steadyAxes) extent = steadyExtent(extent);
+      const whole = (e: Extent | null): Extent => ({ x: e?.x ?? [0, 1], y: e?.y ?? [0, 1], y2: e?.y2 ?? [0, 1] });
+      const found = whole(markerExtent(traces, axisRules(cur.layout)));
+      // Steady axes snap the data's own extent, padded only where the data comes near a bound (steadyRange).
+      const extent = cur.steadyAxes ? steadyExtent(whole(markerExtent(traces, axisRules(cur.layout), 0)), found) : found;
       const lay = fullLayout(cur.layout, cur.height, cur.revision, extent);
       // What plotly draws of a chart whose traces are all on the canvas depends on its layout alone. Where only
       // values of it changed (steady axes' ranges, a title), plotly is asked to relayout those (4–15 ms here);
