@@ -4,12 +4,17 @@
  * status line said what on the way, in fresh browser contexts (the first with an empty HTTP cache, as a first
  * visit; the others warm); Start is clicked as soon as it can be. (2) Main-thread long tasks (> 50 ms,
  * PerformanceObserver 'longtask') during `--seconds` of training, with their durations.
- *   npm run bench:app -- [--seconds 30] [--loads 3] [--marks]
+ *   npm run bench:app -- [--seconds 30] [--loads 3] [--marks] [--against DIR]
+ * --against DIR: a second built app (an earlier commit's, say) measured interleaved with this one, load by load and
+ * run by run, so that both meet the same moments of a noisy machine; the figures come out side by side. To build
+ * one: git worktree add /tmp/base REF && ln -s "$PWD/node_modules" /tmp/base/ &&
+ *   (cd /tmp/base && npx vite build --outDir "$OLDPWD/bench/out/dist-base")
  */
 import { fileURLToPath } from 'node:url';
 import type { Browser } from '@playwright/test';
 import { build } from 'vite';
-import { closeAll, launchChromium, runMain, serve } from './harness';
+import { existsSync } from 'node:fs';
+import { launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name: string, fallback: number) => {
@@ -25,6 +30,10 @@ const SECONDS = arg('--seconds', 30);
 const LOADS = arg('--loads', 3);
 /** --marks: each load's timeline (the status line's changes, the page's and the worker's stages). */
 const VERBOSE = process.argv.includes('--marks');
+const AGAINST = (() => {
+  const i = process.argv.indexOf('--against');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
 const PORT = 4182;
 const HASH = '#backend=wasm&steps=100000&evalEvery=25';
 
@@ -108,32 +117,48 @@ export async function longTasks(browser: Browser, base: string, seconds: number)
   return { before, during: all.slice(before.length), steps };
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const fmt = (xs: number[]) => (xs.length ? xs.map((d) => d.toFixed(0)).join(', ') : 'none');
+
 async function main(): Promise<void> {
   const outDir = `${ROOT}bench/out/dist-app`;
+  if (AGAINST !== undefined && !existsSync(`${AGAINST}/index.html`)) {
+    console.error(`bench:app: --against wants a built app's folder (with an index.html): ${AGAINST ?? '(none)'}`);
+    process.exit(2);
+  }
   console.log('Building the app…');
   await build({ root: ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const server = await serve(outDir, PORT);
+  const apps: { name: string; base: string; server: Awaited<ReturnType<typeof serve>> }[] = [{ name: 'this build', base: `http://127.0.0.1:${PORT}/`, server: await serve(outDir, PORT) }];
+  if (AGAINST) apps.push({ name: AGAINST, base: `http://127.0.0.1:${PORT + 1}/`, server: await serve(AGAINST, PORT + 1) });
   const browser = await launchChromium();
-  const base = `http://127.0.0.1:${PORT}/`;
+  const label = (a: { name: string }) => (apps.length > 1 ? `[${a.name}] ` : '');
   try {
-    console.log(`\n== Page load → first loss point (built app, WASM, default config), ${LOADS} fresh contexts ==`);
-    const times: number[] = [];
+    console.log(`\n== Page load → first loss point (built app, WASM, default config), ${LOADS} fresh contexts${apps.length > 1 ? ' each, interleaved' : ''} ==`);
+    const times = apps.map(() => [] as number[]);
     for (let i = 0; i < LOADS; i++) {
-      const r = await firstLoss(browser, base);
-      times.push(r.firstLossMs);
-      console.log(`load ${i + 1}${i === 0 ? ' (cold cache)' : ''}: ${r.firstLossMs.toFixed(0)} ms`);
-      if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+      for (const [k, app] of apps.entries()) {
+        const r = await firstLoss(browser, app.base);
+        times[k]!.push(r.firstLossMs);
+        console.log(`${label(app)}load ${i + 1}${i === 0 ? ' (cold cache)' : ''}: ${r.firstLossMs.toFixed(0)} ms`);
+        if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+      }
     }
-    const sorted = [...times].sort((a, b) => a - b);
-    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-    console.log(`first loss: median ${median.toFixed(0)} ms, ${sorted[0]!.toFixed(0)}–${sorted.at(-1)!.toFixed(0)} ms over ${LOADS} loads; under 3 s in ${times.filter((t) => t < 3000).length}`);
+    for (const [k, app] of apps.entries()) {
+      const t = times[k]!;
+      console.log(`${label(app)}first loss: median ${median(t).toFixed(0)} ms, ${Math.min(...t).toFixed(0)}–${Math.max(...t).toFixed(0)} ms over ${LOADS} loads; under 3 s in ${t.filter((v) => v < 3000).length}`);
+    }
     console.log(`\n== Main-thread long tasks (> 50 ms) during ${SECONDS} s of training, every live view open ==`);
-    const lt = await longTasks(browser, base, SECONDS);
-    const fmt = (xs: number[]) => (xs.length ? xs.map((d) => d.toFixed(0)).join(', ') : 'none');
-    console.log(`before the first loss point: ${lt.before.length} (${fmt(lt.before)})`);
-    console.log(`during training: ${lt.during.length} (${fmt(lt.during)}); steps at the end: ${lt.steps}`);
+    for (const app of apps) {
+      const lt = await longTasks(browser, app.base, SECONDS);
+      console.log(`${label(app)}before the first loss point: ${lt.before.length} (${fmt(lt.before)})`);
+      console.log(`${label(app)}during training: ${lt.during.length} (${fmt(lt.during)}); steps at the end: ${lt.steps}`);
+    }
   } finally {
-    await closeAll(browser, server);
+    await browser.close();
+    for (const app of apps) await new Promise<void>((resolve) => app.server.httpServer.close(() => resolve()));
   }
 }
 
