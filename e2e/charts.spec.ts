@@ -88,6 +88,15 @@ test('the live line charts: curves where plotly’s axes put them, a tooltip, le
   const drag = await zoomBox(page, loss, [0.2, 0.2], [0.5, 0.8]);
   const inView = (await placed(page, 'chart.loss')).vertices.filter((q) => q.px >= 0 && q.px <= drag.width).length;
   expect(inView).toBeLessThan(80);
+  // The zoomed view stays while the chart changes (hiding a curve moves the y extent): it waits for a reset.
+  const view = () => loss.evaluate((el) => ((a) => ({ x: a.x, y: a.y }))((el as HTMLElement & { markers: { area: { x: number[]; y: number[] } } }).markers.area));
+  const zoomed = await view();
+  await page.getByTestId('chart.loss.legend').getByRole('button', { name: 'loss', exact: true }).click();
+  await drawn(page, 'chart.loss');
+  expect(await view()).toEqual(zoomed);
+  await page.getByTestId('chart.loss.legend').getByRole('button', { name: 'loss', exact: true }).click();
+  await drawn(page, 'chart.loss');
+  expect(await view()).toEqual(zoomed);
   await loss.hover();
   await loss.locator('.modebar-btn[data-title="Reset axes"]').click();
   await expect.poll(() => canvasXRange(loss)).toEqual(full);

@@ -348,6 +348,8 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
   const drawnWith = useRef<PlotlyBundle>('cartesian');
   /** The layout plotly last drew a canvas chart's axes with, and its number of traces. */
   const axesDrawn = useRef<{ layout?: Partial<Layout>; traces: number }>({ traces: 0 });
+  /** Whether a canvas chart shows a view the user zoomed or panned to (kept until they reset the axes). */
+  const userView = useRef(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // Changes asked for and changes drawn: while they differ the chart carries `data-pending` (tests and benchmarks
   // wait for it to go before they read what is drawn).
@@ -405,12 +407,15 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       const changes = sameTraces ? layoutChanges(axesDrawn.current.layout, lay) : null;
       if (changes) {
         gd.data = plotted;
-        if (Object.keys(changes).length) {
-          await Plotly.relayout(el, changes as Partial<Layout>);
+        // A view the user zoomed or panned to stays until they reset it: the new ranges wait (resetAxes).
+        const update = userView.current ? Object.fromEntries(Object.entries(changes).filter(([k]) => !/^[xy]axis\d*\.(range|autorange)$/.test(k))) : changes;
+        if (Object.keys(update).length) {
+          await Plotly.relayout(el, update as Partial<Layout>);
           el.dataset.axesDraws = String(Number(el.dataset.axesDraws ?? 0) + 1);
         }
       } else {
         gd = await Plotly.react(el, plotted, lay, canvasConfig(Plotly, pngName(cur.testId), resetAxes));
+        userView.current = false; // a new plot has the chart's own ranges
         el.dataset.axesDraws = String(Number(el.dataset.axesDraws ?? 0) + 1);
       }
       // A copy: plotly writes into the layout it holds (a zoom sets its ranges).
@@ -434,7 +439,11 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
         if (p) hover.current.onClick?.(p.pointIndex, p.curveNumber);
       });
       if (cur.canvasTraces) {
-        gd.on('plotly_relayout', paintCanvas);
+        gd.on('plotly_relayout', (ev) => {
+          // A zoom box or a pan gives each bound ('xaxis.range[0]'); Plot's own relayouts give whole ranges.
+          if (Object.keys(ev ?? {}).some((k) => /^[xy]axis\d*\.range\[\d\]$/.test(k))) userView.current = true;
+          paintCanvas();
+        });
         gd.on('plotly_relayouting', paintCanvas);
         // plotly's own reset is turned off (canvasConfig); it still tells of a double click.
         gd.on('plotly_doubleclick', () => {
@@ -462,6 +471,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     const drawnLayout = axesDrawn.current.layout;
     const Plotly = loaded[drawnWith.current];
     if (!el || !drawnLayout || !Plotly || !el.classList.contains('js-plotly-plot')) return;
+    userView.current = false;
     const update: Record<string, unknown> = {};
     for (const a of ['xaxis', 'yaxis', 'yaxis2'] as const) {
       const range = (drawnLayout[a] as { range?: unknown } | undefined)?.range;
