@@ -26,13 +26,10 @@ if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);
 // first step trains there meanwhile; a click in the middle of the evaluation would wait for its end, then the
 // step), or once the page has been idle for PLOTLY_IDLE_MS, whichever comes first, and in either case not before
 // the worker has answered its first message: until then the page's thread hands the worker its messages (the run's
-// start among them), and plotly's evaluation would hold them up (controller's trainWorkerReady). A chart with something to draw asks for it too, and a failed
-// load is tried again by the next one.
+// start among them), and plotly's evaluation would hold them up (controller's trainWorkerReady). A chart with
+// something to draw asks for it too, and a failed load is tried again by the next one (loadPlotly loads once).
 const PLOTLY_IDLE_MS = 1500;
-let chartsAsked = false;
 const loadCharts = () => {
-  if (chartsAsked) return;
-  chartsAsked = true;
   clearTimeout(idleLoad);
   unsubscribe();
   void trainWorkerReady().then(() => setTimeout(() => void loadPlotly().catch(() => undefined), 0));

@@ -180,11 +180,11 @@ function axisRules(layout: Partial<Layout>): { x?: AxisRule; y?: AxisRule; y2?: 
 
 /** The axis titles a canvas trace's tooltip names its x and y by (its y axis' title: the first's or the second's). */
 function tipAxes(layout: Partial<Layout>, t: MarkerTrace): { x?: string; y?: string } {
-  return { x: axisTitle(layout.xaxis), y: axisTitle(t.yaxis === 'y2' ? layout.yaxis2 : layout.yaxis) };
+  return { x: titleText(layout.xaxis), y: titleText(t.yaxis === 'y2' ? layout.yaxis2 : layout.yaxis) };
 }
 
-/** An axis' title text in a layout, if it has one. */
-function axisTitle(a: unknown): string | undefined {
+/** The title text of a layout or of one of its axes (plotly takes a string or { text }), if it has one. */
+function titleText(a: unknown): string | undefined {
   const t = (a as { title?: string | { text?: string } } | undefined)?.title;
   return typeof t === 'string' ? t : t?.text;
 }
@@ -609,7 +609,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     };
   }, []);
 
-  const title = (layout.title as { text?: string } | undefined)?.text;
+  const title = titleText(layout);
   const chart = (
     <div ref={ref} data-testid={testId} className="plot" style={{ minHeight: height }}>
       {title && <div className="plot-placeholder">{title}</div>}
