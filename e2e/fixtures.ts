@@ -99,3 +99,11 @@ export async function zoomBox(page: Page, chart: Locator, from: [number, number]
   await expect.poll(async () => ((r) => r[1] - r[0])(await canvasXRange(chart))).toBeLessThan((full[1] - full[0]) / 2);
   return box;
 }
+
+/** The training worker's start-up stages so far, in order (the page must have been opened with ?test). */
+export async function workerStages(page: Page): Promise<string[]> {
+  const timeline = await page.evaluate(() =>
+    (window as unknown as { __playground: { workerTimeline(): Promise<[string, number][]> } }).__playground.workerTimeline(),
+  );
+  return timeline.map(([stage]) => stage);
+}

@@ -250,11 +250,16 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
  * neither meet another backend's kernels nor have the backend switched in the middle of it (tfjs then throws
  * "Backend … has not yet been initialized" at the step's next op).
  */
-function onBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
+function onBackend<T>(name: string | (() => string), fn: () => Promise<T>): Promise<T> {
   return exclusive(async () => {
-    if (tf.engine().backendName !== name) await tf.setBackend(name);
+    await switchTo(typeof name === 'function' ? name() : name);
     return fn();
   });
+}
+
+/** Makes `name` the active backend (inside an exclusive section). */
+async function switchTo(name: string): Promise<void> {
+  if (tf.engine().backendName !== name) await tf.setBackend(name);
 }
 
 /** One step of a throwaway model of `config`'s shape on a few hundred images, then freed (see prepare). */
@@ -624,7 +629,10 @@ const api = {
    */
   async previewViews(config: TrainConfig, count: number, seed: number): Promise<ViewPairs> {
     const ds = await getDataset(config.dataset);
-    const out = await onBackend(currentBackend ?? 'cpu', async () => viewPairs(ds, config, count, seed));
+    // The backend is read when the section runs, not when it is queued: a preview asked for while the first run or
+    // the start-up prepare sets a backend up must not switch back to CPU after it (the prepare's warm-up step once
+    // ran on CPU that way, 50 s of a blocked worker).
+    const out = await onBackend(() => currentBackend ?? 'cpu', async () => viewPairs(ds, config, count, seed));
     return Comlink.transfer(out, [out.original.buffer, out.view1.buffer, out.view2.buffer, out.labels.buffer]);
   },
 
@@ -724,14 +732,18 @@ const api = {
           // Once a run, sweep or ablation has set a backend up, there is nothing left to prepare for.
           if (currentBackend !== null || backendCache.has(config.backend)) return;
           mark('prepare: backend set-up begins');
-          await useBackend(config);
-          mark('prepare: backend ready');
+          const info = await useBackend(config);
+          mark(`prepare: backend ready: ${info.name}`);
         }),
       ]);
       await exclusive(async () => {
         if (controlsTaken > 0) return; // a run, sweep or ablation asked for meanwhile goes first, without it
+        const chosen = backendCache.get(config.backend);
+        if (!chosen) return; // its set-up failed: start() meets it again and says so
+        // A section queued in between (a preview) may have left another backend active: the warm-up is for this one.
+        await switchTo(chosen.name);
         await warmUp(config, dataset);
-        mark('prepare: warm-up step trained');
+        mark(`prepare: warm-up step trained on ${tf.getBackend()}`); // the browser tests check it is the one chosen
       });
     } catch {
       // start() reports it.
