@@ -2,9 +2,11 @@
  * `npm run bench:app`: the built app as a user meets it (vite preview, headless Chromium, WASM forced, default
  * config, every live view open). (1) Time from navigation to the first loss point on the chart, with when the
  * status line said what on the way, in fresh browser contexts (the first with an empty HTTP cache, as a first
- * visit; the others warm); Start is clicked as soon as it can be. (2) Main-thread long tasks (> 50 ms,
- * PerformanceObserver 'longtask') during `--seconds` of training, with their durations.
- *   npm run bench:app -- [--seconds 30] [--loads 3] [--marks] [--against DIR]
+ * visit; the others warm); Start is clicked as soon as it can be. (2) The same with Start clicked `--late-click` ms
+ * after navigation (a user who reads the page first; the worker prepares its backend and trains a warm-up step
+ * meanwhile): time from the click to the first loss point. (3) Main-thread long tasks (> 50 ms, PerformanceObserver
+ * 'longtask') during `--seconds` of training, with their durations.
+ *   npm run bench:app -- [--seconds 30] [--loads 3] [--late-click 4000] [--marks] [--against DIR]
  * --against DIR: a second built app (an earlier commit's, say) measured interleaved with this one, load by load and
  * run by run, so that both meet the same moments of a noisy machine; the figures come out side by side. To build
  * one: git worktree add /tmp/base REF && ln -s "$PWD/node_modules" /tmp/base/ &&
@@ -27,6 +29,8 @@ const arg = (name: string, fallback: number) => {
   return v;
 };
 const SECONDS = arg('--seconds', 30);
+/** --late-click MS: the second measure clicks Start this long after navigation. */
+const LATE = arg('--late-click', 4000);
 const LOADS = arg('--loads', 3);
 /** --marks: each load's timeline (the status line's changes, the page's and the worker's stages). */
 const VERBOSE = process.argv.includes('--marks');
@@ -40,15 +44,20 @@ const HASH = '#backend=wasm&steps=100000&evalEvery=25';
 export interface FirstLoss {
   /** ms from navigation start to the first loss point. */
   firstLossMs: number;
+  /** ms from the click on Start to the first loss point. */
+  fromClickMs: number;
   /** [ms since navigation, status line text] each time the status line changed before the first loss. */
   marks: [number, string][];
 }
 
 /** Installs, before any page script, a recorder of long tasks and of status-line changes. */
 const recorder = () => {
-  const w = window as unknown as { __longTasks: number[]; __marks: [number, string][] };
+  const w = window as unknown as { __longTasks: number[]; __marks: [number, string][]; __clickAt?: number };
   w.__longTasks = [];
   w.__marks = [];
+  document.addEventListener('click', (e) => {
+    if ((e.target as Element | null)?.closest?.('[data-testid="run.start"]')) w.__clickAt ??= performance.now();
+  }, true);
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) w.__longTasks.push(e.duration);
   }).observe({ type: 'longtask', buffered: true });
@@ -62,12 +71,17 @@ const recorder = () => {
   }).observe(document, { subtree: true, childList: true, characterData: true });
 };
 
-/** Opens the app in a fresh context, clicks Start as soon as it is enabled, and times the first loss point. */
-export async function firstLoss(browser: Browser, base: string): Promise<FirstLoss> {
+/**
+ * Opens the app in a fresh context, clicks Start as soon as it is enabled (or once `clickAfterMs` have passed since
+ * navigation: a user who reads the page first, while the worker's start-up prepare and warm-up run), and times the
+ * first loss point.
+ */
+export async function firstLoss(browser: Browser, base: string, clickAfterMs = 0): Promise<FirstLoss> {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await ctx.newPage();
   await page.addInitScript(recorder);
   await page.goto(`${base}?test${HASH}`);
+  if (clickAfterMs > 0) await page.waitForFunction((ms) => performance.now() >= ms, clickAfterMs, { polling: 50 });
   await page.getByTestId('run.start').click();
   // Timed in the page, when the chart first holds a point (a later task must not count: the reply to this test
   // waits for the page's next free moment).
@@ -80,7 +94,10 @@ export async function firstLoss(browser: Browser, base: string): Promise<FirstLo
     null,
     { timeout: 120_000, polling: 'raf' },
   );
-  const firstLossMs = await page.evaluate(() => (window as unknown as { __firstLoss: number }).__firstLoss);
+  const [firstLossMs, clickAt] = await page.evaluate(() => {
+    const w = window as unknown as { __firstLoss: number; __clickAt: number };
+    return [w.__firstLoss, w.__clickAt];
+  });
   const marks = await page.evaluate(() => (window as unknown as { __marks: [number, string][] }).__marks);
   // The worker's own stages, on the page's clock.
   const origin = await page.evaluate(() => performance.timeOrigin);
@@ -90,7 +107,7 @@ export async function firstLoss(browser: Browser, base: string): Promise<FirstLo
   for (const [at, name] of pageMarks) marks.push([at, `page: ${name}`]);
   marks.sort((a, b) => a[0] - b[0]);
   await ctx.close();
-  return { firstLossMs, marks };
+  return { firstLossMs, fromClickMs: firstLossMs - clickAt, marks };
 }
 
 export interface LongTasks {
@@ -149,6 +166,20 @@ async function main(): Promise<void> {
     for (const [k, app] of apps.entries()) {
       const t = times[k]!;
       console.log(`${label(app)}first loss: median ${median(t).toFixed(0)} ms, ${Math.min(...t).toFixed(0)}–${Math.max(...t).toFixed(0)} ms over ${LOADS} loads; under 3 s in ${t.filter((v) => v < 3000).length}`);
+    }
+    console.log(`\n== Start clicked ${LATE / 1000} s after load (the worker has prepared meanwhile) → first loss point, ${LOADS} loads${apps.length > 1 ? ' each, interleaved' : ''} ==`);
+    const late = apps.map(() => [] as number[]);
+    for (let i = 0; i < LOADS; i++) {
+      for (const [k, app] of apps.entries()) {
+        const r = await firstLoss(browser, app.base, LATE);
+        late[k]!.push(r.fromClickMs);
+        console.log(`${label(app)}load ${i + 1}: ${r.fromClickMs.toFixed(0)} ms from the click (${r.firstLossMs.toFixed(0)} ms from navigation)`);
+        if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+      }
+    }
+    for (const [k, app] of apps.entries()) {
+      const t = late[k]!;
+      console.log(`${label(app)}click → first loss: median ${median(t).toFixed(0)} ms, ${Math.min(...t).toFixed(0)}–${Math.max(...t).toFixed(0)} ms over ${LOADS} loads`);
     }
     console.log(`\n== Main-thread long tasks (> 50 ms) during ${SECONDS} s of training, every live view open ==`);
     for (const app of apps) {
