@@ -5,7 +5,8 @@
  * visit; the others warm); Start is clicked as soon as it can be. (2) The same with Start clicked `--late-click` ms
  * after navigation (a user who reads the page first; the worker prepares its backend and trains a warm-up step
  * meanwhile): time from the click to the first loss point. (3) Main-thread long tasks (> 50 ms, PerformanceObserver
- * 'longtask') during `--seconds` of training, with their durations.
+ * 'longtask') during `--seconds` of training, with their durations and the chart redraws inside each, Start clicked
+ * at once and then `--late-click` ms after load.
  *   npm run bench:app -- [--seconds 30] [--loads 3] [--late-click 4000] [--marks] [--against DIR]
  * --against DIR: a second built app (an earlier commit's, say) measured interleaved with this one, load by load and
  * run by run, so that both meet the same moments of a noisy machine; the figures come out side by side. To build
@@ -52,14 +53,24 @@ export interface FirstLoss {
 
 /** Installs, before any page script, a recorder of long tasks and of status-line changes. */
 const recorder = () => {
-  const w = window as unknown as { __longTasks: number[]; __marks: [number, string][]; __clickAt?: number };
+  const w = window as unknown as { __longTasks: number[]; __longAt: [number, number][]; __redraws: [number, number, string][]; __marks: [number, string][]; __clickAt?: number };
   w.__longTasks = [];
+  w.__longAt = [];
+  w.__redraws = [];
   w.__marks = [];
+  // The charts' redraws (Plot's measures: 'redraw <chart> <path>'), to say what each long task was.
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.name.startsWith('redraw ')) w.__redraws.push([e.startTime, e.duration, e.name.slice('redraw '.length)]);
+  }).observe({ type: 'measure' });
   document.addEventListener('click', (e) => {
     if ((e.target as Element | null)?.closest?.('[data-testid="run.start"]')) w.__clickAt ??= performance.now();
   }, true);
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+    for (const e of list.getEntries()) {
+      w.__longTasks.push(e.duration);
+      w.__longAt.push([e.startTime, e.duration]);
+      w.__marks.push([e.startTime, `long task: ${e.duration.toFixed(0)} ms`]);
+    }
   }).observe({ type: 'longtask', buffered: true });
   let last = '';
   new MutationObserver(() => {
@@ -115,23 +126,38 @@ export interface LongTasks {
   before: number[];
   /** During `seconds` of training after the first loss point. */
   during: number[];
+  /** For each of `during`, the chart redraws inside it (Plot's measures: chart, path, ms), '' where none. */
+  causes: string[];
   steps: number;
 }
 
-/** Trains for `seconds` with the default views and returns the main thread's long tasks. */
-export async function longTasks(browser: Browser, base: string, seconds: number): Promise<LongTasks> {
+/**
+ * Trains for `seconds` with the default views and returns the main thread's long tasks. Start is clicked at once,
+ * or once `clickAfterMs` have passed since navigation (the charts have drawn their empty frames meanwhile).
+ */
+export async function longTasks(browser: Browser, base: string, seconds: number, clickAfterMs = 0): Promise<LongTasks> {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await ctx.newPage();
   await page.addInitScript(recorder);
   await page.goto(`${base}${HASH}`);
+  if (clickAfterMs > 0) await page.waitForFunction((ms) => performance.now() >= ms, clickAfterMs, { polling: 50 });
   await page.getByTestId('run.start').click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart.loss"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 120_000 });
   const before = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
   await page.waitForTimeout(seconds * 1000);
-  const all = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+  const { all, at, redraws } = await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: number[]; __longAt: [number, number][]; __redraws: [number, number, string][] };
+    return { all: w.__longTasks.slice(), at: w.__longAt.slice(), redraws: w.__redraws.slice() };
+  });
   const steps = Number((await page.getByTestId('status.step').innerText()).replace(/\D+/g, ' ').trim().split(' ')[0]);
   await ctx.close();
-  return { before, during: all.slice(before.length), steps };
+  const causes = at.slice(before.length).map(([start, duration]) =>
+    redraws
+      .filter(([s, d]) => s < start + duration && s + d > start)
+      .map(([, d, name]) => `${name} ${d.toFixed(0)} ms`)
+      .join(' + '),
+  );
+  return { before, during: all.slice(before.length), causes, steps };
 }
 
 const median = (xs: number[]) => {
@@ -181,11 +207,15 @@ async function main(): Promise<void> {
       const t = late[k]!;
       console.log(`${label(app)}click → first loss: median ${median(t).toFixed(0)} ms, ${Math.min(...t).toFixed(0)}–${Math.max(...t).toFixed(0)} ms over ${LOADS} loads`);
     }
-    console.log(`\n== Main-thread long tasks (> 50 ms) during ${SECONDS} s of training, every live view open ==`);
-    for (const app of apps) {
-      const lt = await longTasks(browser, app.base, SECONDS);
-      console.log(`${label(app)}before the first loss point: ${lt.before.length} (${fmt(lt.before)})`);
-      console.log(`${label(app)}during training: ${lt.during.length} (${fmt(lt.during)}); steps at the end: ${lt.steps}`);
+    for (const late of [0, LATE]) {
+      const when = late ? `Start clicked ${late / 1000} s after load` : 'Start clicked at once';
+      console.log(`\n== Main-thread long tasks (> 50 ms) during ${SECONDS} s of training, every live view open, ${when} ==`);
+      for (const app of apps) {
+        const lt = await longTasks(browser, app.base, SECONDS, late);
+        console.log(`${label(app)}before the first loss point: ${lt.before.length} (${fmt(lt.before)})`);
+        console.log(`${label(app)}during training: ${lt.during.length} (${fmt(lt.during)}); steps at the end: ${lt.steps}`);
+        lt.during.forEach((d, i) => console.log(`${label(app)}  ${d.toFixed(0)} ms: ${lt.causes[i] || 'no chart redraw in it'}`));
+      }
     }
   } finally {
     await browser.close();
