@@ -77,7 +77,7 @@ function preloadPlotly(): Plugin {
       order: 'post',
       handler: (_html, ctx) =>
         Object.values(ctx.bundle ?? {})
-          .filter((c) => c.type === 'chunk' && /plotly-cartesian/.test(c.fileName))
+          .filter((c) => c.type === 'chunk' && /plotly-basic/.test(c.fileName))
           .map((c) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${c.fileName}` }, injectTo: 'head' as const })),
     },
   };
@@ -111,6 +111,7 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-wasm',
       '@tensorflow/tfjs-backend-webgpu',
       'plotly.js-strict-dist-min',
+      'plotly.js-basic-dist-min',
       'plotly.js-cartesian-dist-min',
       'comlink',
       'react',

@@ -21,13 +21,14 @@ void loadDataset();
 const mapEngine = new URLSearchParams(location.search).get('mapEngine');
 if (mapEngine === 'gpu' || mapEngine === 'cpu') void setMapEngine(mapEngine);
 
-// plotly.js (its cartesian build) is one long task to evaluate (about a second here), so it is not loaded before
-// the first paint, nor in the way of a Start click: it loads once a run has been handed to the worker (the run's
-// first step trains there meanwhile; a click in the middle of the evaluation would wait for its end, then the
-// step), or once the page has been idle for PLOTLY_IDLE_MS, whichever comes first, and in either case not before
-// the worker has answered its first message: until then the page's thread hands the worker its messages (the run's
-// start among them), and plotly's evaluation would hold them up (controller's trainWorkerReady). A chart with
-// something to draw asks for it too, and a failed load is tried again by the next one (loadPlotly loads once).
+// plotly.js (its basic build, for the live charts) is one long task to evaluate (half a second here), so it is
+// not loaded before the first paint, nor in the way of a Start click: it loads once a run has been handed to the
+// worker (the run's first step trains there meanwhile; a click in the middle of the evaluation would wait for its
+// end, then the step), or once the page has been idle for PLOTLY_IDLE_MS, whichever comes first, and in either case
+// not before the worker has answered its first message: until then the page's thread hands the worker its messages
+// (the run's start among them), and plotly's evaluation would hold them up (controller's trainWorkerReady). A
+// chart with something to draw asks for it too, and a failed load is tried again by the next one (loadPlotly
+// loads once).
 const PLOTLY_IDLE_MS = 1500;
 const loadCharts = () => {
   clearTimeout(idleLoad);

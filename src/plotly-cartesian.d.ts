@@ -1,5 +1,0 @@
-/** plotly.js's cartesian partial bundle has the API of the full one (types from @types/plotly.js-dist-min). */
-declare module 'plotly.js-cartesian-dist-min' {
-  import Plotly from 'plotly.js-dist-min';
-  export = Plotly;
-}
