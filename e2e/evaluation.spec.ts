@@ -14,7 +14,8 @@ test('the similarity heatmap appears for a batch and the τ slider re-weights it
   await page.getByTestId('similarity.refresh').click();
   await expect(panel).toHaveAttribute('data-n', '32');
   await expect(page.getByTestId('similarity.tau')).toHaveText('0.50');
-  const heat = page.getByTestId('chart.similarity');
+  // The heatmap's plotly build (the cartesian one: the live charts use the basic build) loads on first use.
+  const heat = await drawn(page, 'chart.similarity', 30_000);
   const rowSums = () =>
     heat.evaluate((el) => (el as unknown as { data: { z: (number | null)[][] }[] }).data[0]!.z.map((r) => r.reduce<number>((a, v) => a + (v ?? 0), 0)));
   await expect.poll(async () => (await rowSums()).length).toBe(64);
