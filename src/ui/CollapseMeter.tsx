@@ -53,7 +53,7 @@ export function CollapseMeter() {
           title: { text: 'Collapse meter' },
           xaxis: { title: { text: 'step' } },
           yaxis: { title: { text: 'std' }, rangemode: 'tozero' },
-          yaxis2: { title: { text: 'effective rank' }, overlaying: 'y', side: 'right', range: [0, Math.max(1, d)], dtick: Math.max(1, d / 4) },
+          yaxis2: { title: { text: 'effective rank' }, overlaying: 'y', side: 'right', range: [0, Math.max(1, d)], nticks: 5 },
           margin: { l: 50, r: 50, t: 30, b: 40 },
         }}
       />
