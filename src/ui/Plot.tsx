@@ -421,7 +421,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
         const update = userView.current ? Object.fromEntries(Object.entries(changes).filter(([k]) => !/^[xy]axis\d*\.(range|autorange)$/.test(k))) : changes;
         path = 'repaint';
         if (Object.keys(update).length) {
-          path = 'relayout';
+          path = `relayout ${Object.keys(update).join(',')}`;
           await Plotly.relayout(el, update as Partial<Layout>);
           el.dataset.axesDraws = String(Number(el.dataset.axesDraws ?? 0) + 1);
         }
@@ -466,7 +466,8 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     }
     // How long the redraw held the main thread (the benchmarks read it; DevTools' timeline shows the measure).
     el.dataset.drawMs = (t1 - t0).toFixed(1);
-    // Named for the chart and the path ('redraw chart.loss relayout'): bench:app lays long tasks against them.
+    // Named for the chart and the path ('redraw chart.loss relayout xaxis.range'): bench:app lays long tasks against
+    // them.
     const measure = `redraw ${cur.testId} ${created ? path : 'new plot'}`;
     performance.measure(measure, { start: t0, end: t1 });
     performance.clearMeasures(measure); // the trace has it; the page's buffer need not grow
