@@ -2,9 +2,9 @@
  * `npm run bench:app`: the built app as a user meets it (vite preview, headless Chromium, WASM forced, default
  * config, every live view open). (1) Time from navigation to the first loss point on the chart, with when the
  * status line said what on the way, in fresh browser contexts (the first with an empty HTTP cache, as a first
- * visit; the others warm); Start is clicked, by a script in the page, in the first frame that has it. (2) The same with Start clicked `--late-click` ms
- * after navigation (a user who reads the page first; the worker prepares its backend and trains a warm-up step
- * meanwhile): time from the click to the first loss point. (3) Main-thread long tasks (> 50 ms, PerformanceObserver
+ * visit; the others warm); Start is clicked, by a script in the page, in the first frame that has it. (2) The
+ * same with Start clicked `--late-click` ms after navigation (a user who reads the page first; the worker prepares
+ * its backend and trains a warm-up step meanwhile): time from the click to the first loss point. (3) Main-thread long tasks (> 50 ms, PerformanceObserver
  * 'longtask') during `--seconds` of training, with their durations and the chart redraws inside each, Start clicked
  * at once and then `--late-click` ms after load.
  *   npm run bench:app -- [--seconds 30] [--loads 3] [--late-click 4000] [--marks] [--against DIR]
@@ -14,7 +14,7 @@
  *   (cd /tmp/base && npx vite build --outDir "$OLDPWD/bench/out/dist-base")
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { build } from 'vite';
 import { existsSync } from 'node:fs';
 import { launchChromium, runMain, serve } from './harness';
@@ -53,9 +53,8 @@ export interface FirstLoss {
 
 /** Installs, before any page script, a recorder of long tasks and of status-line changes. */
 const recorder = () => {
-  const w = window as unknown as { __longTasks: number[]; __longAt: [number, number][]; __redraws: [number, number, string][]; __marks: [number, string][]; __clickAt?: number };
+  const w = window as unknown as { __longTasks: [number, number][]; __redraws: [number, number, string][]; __marks: [number, string][]; __clickAt?: number };
   w.__longTasks = [];
-  w.__longAt = [];
   w.__redraws = [];
   w.__marks = [];
   window.addEventListener('load', () => w.__marks.push([performance.now(), 'page: load event']));
@@ -68,8 +67,7 @@ const recorder = () => {
   }, true);
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      w.__longTasks.push(e.duration);
-      w.__longAt.push([e.startTime, e.duration]);
+      w.__longTasks.push([e.startTime, e.duration]);
       w.__marks.push([e.startTime, `long task: ${e.duration.toFixed(0)} ms`]);
     }
   }).observe({ type: 'longtask', buffered: true });
@@ -94,8 +92,7 @@ export async function firstLoss(browser: Browser, base: string, clickAfterMs = 0
   await page.addInitScript(recorder);
   if (clickAfterMs > 0) {
     await page.goto(`${base}?test${HASH}`);
-    await page.waitForFunction((ms) => performance.now() >= ms, clickAfterMs, { polling: 50 });
-    await page.getByTestId('run.start').click();
+    await clickStart(page, clickAfterMs);
   } else {
     // Clicked by a script in the page, in the first frame that has the button: Playwright's own click waits for the
     // load event and then takes several round trips to the page's busy thread (0.4–0.8 s from the button's first
@@ -147,6 +144,12 @@ export interface LongTasks {
   steps: number;
 }
 
+/** Clicks Start (Playwright's click) once `afterMs` have passed since navigation, at once for 0. */
+async function clickStart(page: Page, afterMs: number): Promise<void> {
+  if (afterMs > 0) await page.waitForFunction((ms) => performance.now() >= ms, afterMs, { polling: 50 });
+  await page.getByTestId('run.start').click();
+}
+
 /**
  * Trains for `seconds` with the default views and returns the main thread's long tasks. Start is clicked at once,
  * or once `clickAfterMs` have passed since navigation (the charts have drawn their empty frames meanwhile).
@@ -156,24 +159,24 @@ export async function longTasks(browser: Browser, base: string, seconds: number,
   const page = await ctx.newPage();
   await page.addInitScript(recorder);
   await page.goto(`${base}${HASH}`);
-  if (clickAfterMs > 0) await page.waitForFunction((ms) => performance.now() >= ms, clickAfterMs, { polling: 50 });
-  await page.getByTestId('run.start').click();
+  await clickStart(page, clickAfterMs);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart.loss"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 120_000 });
-  const before = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.slice());
+  const before = await page.evaluate(() => (window as unknown as { __longTasks: unknown[] }).__longTasks.length);
   await page.waitForTimeout(seconds * 1000);
-  const { all, at, redraws } = await page.evaluate(() => {
-    const w = window as unknown as { __longTasks: number[]; __longAt: [number, number][]; __redraws: [number, number, string][] };
-    return { all: w.__longTasks.slice(), at: w.__longAt.slice(), redraws: w.__redraws.slice() };
+  const { all, redraws } = await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: [number, number][]; __redraws: [number, number, string][] };
+    return { all: w.__longTasks.slice(), redraws: w.__redraws.slice() };
   });
   const steps = Number((await page.getByTestId('status.step').innerText()).replace(/\D+/g, ' ').trim().split(' ')[0]);
   await ctx.close();
-  const causes = at.slice(before.length).map(([start, duration]) =>
+  const during = all.slice(before);
+  const causes = during.map(([start, duration]) =>
     redraws
       .filter(([s, d]) => s < start + duration && s + d > start)
       .map(([, d, name]) => `${name} ${d.toFixed(0)} ms`)
       .join(' + '),
   );
-  return { before, during: all.slice(before.length), causes, steps };
+  return { before: all.slice(0, before).map(([, d]) => d), during: during.map(([, d]) => d), causes, steps };
 }
 
 const median = (xs: number[]) => {
