@@ -63,18 +63,25 @@ export function bundleFor(data: Data[]): PlotlyBundle {
 }
 
 /**
- * A chart's redraw. `early`: the empty frame of a chart (Plot's earlyFrame): behind every other redraw, but drawn
- * without waiting for a quiet spell, even while a run starts (the page is idle then, waiting for the worker's first
+ * A chart's redraw. `early`: the empty frame of a chart (Plot's earlyFrame): behind every foreground redraw and
+ * ahead of the other background ones (EARLY_FRAME_PRIORITY), drawn without waiting for a quiet spell, even while a run starts (the page is idle then, waiting for the worker's first
  * step, and the new plot later, among the run's first points, would be a long task).
  */
 type Job = (() => Promise<void>) & { priority?: number; early?: boolean };
 const queue = new Set<Job>();
+/**
+ * An empty frame's priority: below every foreground redraw, above the other background ones. A background redraw
+ * waits for a quiet spell (the map's placeholder waits for a run's first points), and the pump waits with it: an
+ * empty frame queued behind it at the same priority waited too, and was drawn among the run's first points.
+ */
+export const EARLY_FRAME_PRIORITY = -0.5;
 /** The next redraw: the first asked of those with the highest priority. */
-function nextJob(): Job {
-  let best: Job | undefined;
-  for (const j of queue) if (!best || (j.priority ?? 0) > (best.priority ?? 0)) best = j;
-  return best!;
+export function pickJob<J extends { priority?: number }>(jobs: Iterable<J>): J | undefined {
+  let best: J | undefined;
+  for (const j of jobs) if (!best || (j.priority ?? 0) > (best.priority ?? 0)) best = j;
+  return best;
 }
+const nextJob = (): Job => pickJob(queue)!;
 /** Charts waiting for a plotly build to load. */
 const waiting = new Set<Job>();
 let pumping = false;
@@ -92,7 +99,7 @@ onBackgroundRelease(() => wake?.());
 let lastForeground = 0;
 /** How much longer a background redraw first considered at `since` waits (0: it may draw now). */
 function backgroundWait(since: number, job: Job): number {
-  if (job.early) return 0; // behind every other redraw, but not waiting for a quiet spell (see Job)
+  if (job.early) return 0; // behind the foreground redraws, but not waiting for a quiet spell (see Job)
   const now = performance.now();
   const left = since + BACKGROUND_MAX_MS - now;
   if (left <= 0) return 0;
@@ -478,7 +485,7 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
 
   // A chart that draws its empty frame early does it as a background redraw (in the idle time before a run).
   job.current.early = earlyFrame && !ref.current?.classList.contains('js-plotly-plot') && !hasPoints(data);
-  job.current.priority = job.current.early ? -1 : priority;
+  job.current.priority = job.current.early ? EARLY_FRAME_PRIORITY : priority;
 
   /** Gives a canvas chart's axes back the ranges Plot last drew them with (after a zoom or a pan). */
   function resetAxes(): void {
