@@ -2,12 +2,13 @@
  * `npm run bench:app`: the built app as a user meets it (vite preview, headless Chromium, WASM forced, default
  * config, every live view open). (1) Time from navigation to the first loss point on the chart, with when the
  * status line said what on the way, in fresh browser contexts (the first with an empty HTTP cache, as a first
- * visit; the others warm); Start is clicked, by a script in the page, in the first frame that has it. (2) The
- * same with Start clicked `--late-click` ms after navigation (a user who reads the page first; the worker prepares
- * its backend and trains a warm-up step meanwhile): time from the click to the first loss point. (3) Main-thread long tasks (> 50 ms, PerformanceObserver
- * 'longtask') during `--seconds` of training, with their durations and the chart redraws inside each, Start clicked
- * at once and then `--late-click` ms after load.
- *   npm run bench:app -- [--seconds 30] [--loads 3] [--late-click 4000] [--marks] [--against DIR]
+ * visit; the others warm). (2) The same with Start clicked `--late-click` ms after navigation (a user who reads the
+ * page first; the worker prepares its backend and trains a warm-up step meanwhile): time from the click to the
+ * first loss point. (3) Main-thread long tasks (> 50 ms, PerformanceObserver 'longtask') during `--seconds` of
+ * training, with their durations and the chart redraws inside each, Start clicked at once and then `--late-click` ms
+ * after load, `--runs` times each. "At once" is the same in every measure: a script in the page clicks Start in the
+ * first frame that has it enabled.
+ *   npm run bench:app -- [--seconds 30] [--loads 3] [--runs 1] [--late-click 4000] [--marks] [--against DIR]
  * --against DIR: a second built app (an earlier commit's, say) measured interleaved with this one, load by load and
  * run by run, so that both meet the same moments of a noisy machine; the figures come out side by side. To build
  * one: git worktree add /tmp/base REF && ln -s "$PWD/node_modules" /tmp/base/ &&
@@ -33,6 +34,8 @@ const SECONDS = arg('--seconds', 30);
 /** --late-click MS: the second measure clicks Start this long after navigation. */
 const LATE = arg('--late-click', 4000);
 const LOADS = arg('--loads', 3);
+/** --runs N: each long-task measure's runs (a fresh context each). */
+const RUNS = arg('--runs', 1);
 /** --marks: each load's timeline (the status line's changes, the page's and the worker's stages). */
 const VERBOSE = process.argv.includes('--marks');
 const AGAINST = (() => {
@@ -90,23 +93,7 @@ export async function firstLoss(browser: Browser, base: string, clickAfterMs = 0
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await ctx.newPage();
   await page.addInitScript(recorder);
-  if (clickAfterMs > 0) {
-    await page.goto(`${base}?test${HASH}`);
-    await clickStart(page, clickAfterMs);
-  } else {
-    // Clicked by a script in the page, in the first frame that has the button: Playwright's own click waits for the
-    // load event and then takes several round trips to the page's busy thread (0.4–0.8 s from the button's first
-    // paint to the click, here), which timed the harness as much as the app.
-    // (A string: tsx would wrap a named inner function in a helper the page does not have.)
-    await page.addInitScript({
-      content: `(function tryClick() {
-        const b = document.querySelector('[data-testid="run.start"]');
-        if (b && !b.disabled) b.click();
-        else requestAnimationFrame(tryClick);
-      })();`,
-    });
-    await page.goto(`${base}?test${HASH}`, { waitUntil: 'commit' });
-  }
+  await openAndStart(page, `${base}?test${HASH}`, clickAfterMs);
   // Timed in the page, when the chart first holds a point (a later task must not count: the reply to this test
   // waits for the page's next free moment).
   await page.waitForFunction(
@@ -144,10 +131,28 @@ export interface LongTasks {
   steps: number;
 }
 
-/** Clicks Start (Playwright's click) once `afterMs` have passed since navigation, at once for 0. */
-async function clickStart(page: Page, afterMs: number): Promise<void> {
-  if (afterMs > 0) await page.waitForFunction((ms) => performance.now() >= ms, afterMs, { polling: 50 });
-  await page.getByTestId('run.start').click();
+/**
+ * Opens `url` and clicks Start: at once (0), by a script in the page, in the first frame that has the button
+ * enabled; or, with Playwright's click, once `afterMs` have passed since navigation. (Playwright's own click waits
+ * for the load event and then takes several round trips to the page's busy thread: 0.4–0.8 s here from the button's
+ * first paint to the click, which would time the harness as much as the app.)
+ */
+async function openAndStart(page: Page, url: string, afterMs: number): Promise<void> {
+  if (afterMs > 0) {
+    await page.goto(url);
+    await page.waitForFunction((ms) => performance.now() >= ms, afterMs, { polling: 50 });
+    await page.getByTestId('run.start').click();
+    return;
+  }
+  // A string: tsx would wrap a named inner function in a helper the page does not have.
+  await page.addInitScript({
+    content: `(function tryClick() {
+      const b = document.querySelector('[data-testid="run.start"]');
+      if (b && !b.disabled) b.click();
+      else requestAnimationFrame(tryClick);
+    })();`,
+  });
+  await page.goto(url, { waitUntil: 'commit' });
 }
 
 /**
@@ -158,8 +163,7 @@ export async function longTasks(browser: Browser, base: string, seconds: number,
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await ctx.newPage();
   await page.addInitScript(recorder);
-  await page.goto(`${base}${HASH}`);
-  await clickStart(page, clickAfterMs);
+  await openAndStart(page, `${base}${HASH}`, clickAfterMs);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart.loss"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 120_000 });
   const before = await page.evaluate(() => (window as unknown as { __longTasks: unknown[] }).__longTasks.length);
   await page.waitForTimeout(seconds * 1000);
@@ -198,43 +202,44 @@ async function main(): Promise<void> {
   const browser = await launchChromium();
   const label = (a: { name: string }) => (apps.length > 1 ? `[${a.name}] ` : '');
   try {
-    console.log(`\n== Page load → first loss point (built app, WASM, default config), ${LOADS} fresh contexts${apps.length > 1 ? ' each, interleaved' : ''} ==`);
-    const times = apps.map(() => [] as number[]);
-    for (let i = 0; i < LOADS; i++) {
-      for (const [k, app] of apps.entries()) {
-        const r = await firstLoss(browser, app.base);
-        times[k]!.push(r.firstLossMs);
-        console.log(`${label(app)}load ${i + 1}${i === 0 ? ' (cold cache)' : ''}: ${r.firstLossMs.toFixed(0)} ms`);
-        if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
-      }
-    }
-    for (const [k, app] of apps.entries()) {
-      const t = times[k]!;
-      console.log(`${label(app)}first loss: median ${median(t).toFixed(0)} ms, ${Math.min(...t).toFixed(0)}–${Math.max(...t).toFixed(0)} ms over ${LOADS} loads; under 3 s in ${t.filter((v) => v < 3000).length}`);
-    }
-    console.log(`\n== Start clicked ${LATE / 1000} s after load (the worker has prepared meanwhile) → first loss point, ${LOADS} loads${apps.length > 1 ? ' each, interleaved' : ''} ==`);
-    const late = apps.map(() => [] as number[]);
-    for (let i = 0; i < LOADS; i++) {
-      for (const [k, app] of apps.entries()) {
-        const r = await firstLoss(browser, app.base, LATE);
-        late[k]!.push(r.fromClickMs);
-        console.log(`${label(app)}load ${i + 1}: ${r.fromClickMs.toFixed(0)} ms from the click (${r.firstLossMs.toFixed(0)} ms from navigation)`);
-        if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
-      }
-    }
-    for (const [k, app] of apps.entries()) {
-      const t = late[k]!;
-      console.log(`${label(app)}click → first loss: median ${median(t).toFixed(0)} ms, ${Math.min(...t).toFixed(0)}–${Math.max(...t).toFixed(0)} ms over ${LOADS} loads`);
-    }
-    for (const late of [0, LATE]) {
-      const when = late ? `Start clicked ${late / 1000} s after load` : 'Start clicked at once';
-      console.log(`\n== Main-thread long tasks (> 50 ms) during ${SECONDS} s of training, every live view open, ${when} ==`);
-      for (const app of apps) {
-        const lt = await longTasks(browser, app.base, SECONDS, late);
-        console.log(`${label(app)}before the first loss point: ${lt.before.length} (${fmt(lt.before)})`);
-        console.log(`${label(app)}during training: ${lt.during.length} (${fmt(lt.during)}); steps at the end: ${lt.steps}`);
-        lt.during.forEach((d, i) => console.log(`${label(app)}  ${d.toFixed(0)} ms: ${lt.causes[i] || 'no chart redraw in it'}`));
-      }
+    const each = apps.length > 1 ? ' each, interleaved' : '';
+    // The loads (or runs) of each app in turn, load by load, so that the apps meet the same moments of the machine.
+    const interleaved = async <T>(n: number, measure: (app: (typeof apps)[number], i: number) => Promise<T>): Promise<T[][]> => {
+      const out = apps.map(() => [] as T[]);
+      for (let i = 0; i < n; i++) for (const [k, app] of apps.entries()) out[k]!.push(await measure(app, i));
+      return out;
+    };
+    const spread = (t: number[]) => `median ${median(t).toFixed(0)} ms, ${Math.min(...t).toFixed(0)}–${Math.max(...t).toFixed(0)} ms over ${t.length} loads`;
+    console.log(`\n== Page load → first loss point (built app, WASM, default config), ${LOADS} fresh contexts${each} ==`);
+    const times = await interleaved(LOADS, async (app, i) => {
+      const r = await firstLoss(browser, app.base);
+      console.log(`${label(app)}load ${i + 1}${i === 0 ? ' (cold cache)' : ''}: ${r.firstLossMs.toFixed(0)} ms`);
+      if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+      return r.firstLossMs;
+    });
+    for (const [k, app] of apps.entries()) console.log(`${label(app)}first loss: ${spread(times[k]!)}; under 3 s in ${times[k]!.filter((v) => v < 3000).length}`);
+
+    console.log(`\n== Start clicked ${LATE / 1000} s after load (the worker has prepared meanwhile) → first loss point, ${LOADS} loads${each} ==`);
+    const late = await interleaved(LOADS, async (app, i) => {
+      const r = await firstLoss(browser, app.base, LATE);
+      console.log(`${label(app)}load ${i + 1}: ${r.fromClickMs.toFixed(0)} ms from the click (${r.firstLossMs.toFixed(0)} ms from navigation)`);
+      if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+      return r.fromClickMs;
+    });
+    for (const [k, app] of apps.entries()) console.log(`${label(app)}click → first loss: ${spread(late[k]!)}`);
+
+    for (const clickAfter of [0, LATE]) {
+      const when = clickAfter ? `Start clicked ${clickAfter / 1000} s after load` : 'Start clicked at once';
+      console.log(`\n== Main-thread long tasks (> 50 ms) during ${SECONDS} s of training, every live view open, ${when}, ${RUNS} run${RUNS > 1 ? 's' : ''}${each} ==`);
+      const runs = await interleaved(RUNS, async (app, i) => {
+        const lt = await longTasks(browser, app.base, SECONDS, clickAfter);
+        const run = RUNS > 1 ? `run ${i + 1}: ` : '';
+        console.log(`${label(app)}${run}before the first loss point: ${lt.before.length} (${fmt(lt.before)})`);
+        console.log(`${label(app)}${run}during training: ${lt.during.length} (${fmt(lt.during)}); steps at the end: ${lt.steps}`);
+        lt.during.forEach((d, j) => console.log(`${label(app)}  ${d.toFixed(0)} ms: ${lt.causes[j] || 'no chart redraw in it'}`));
+        return lt.during.length;
+      });
+      if (RUNS > 1) for (const [k, app] of apps.entries()) console.log(`${label(app)}during training: ${runs[k]!.reduce((x, y) => x + y, 0)} in all; none in ${runs[k]!.filter((n) => n === 0).length} of ${RUNS} runs`);
     }
   } finally {
     await browser.close();
