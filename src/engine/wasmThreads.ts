@@ -8,7 +8,13 @@
  * within the machine's noise either way: `npm run bench:profile -- --browser --threads 1|2`, medians 268 and
  * 209 ms with one thread, 211 and 284 ms with two.) The threaded module only loads on a cross-origin-isolated
  * page; elsewhere this changes nothing.
+ *
+ * With one thread the module without threads is loaded even on an isolated page: the threaded one would start a
+ * pthread worker (its glue script from a blob, the module compiled again there) only to run every op on the
+ * calling thread, and that start-up was on the path to a run's first step (the backend's set-up took 420 and 590
+ * ms here with it, 94 and 270 ms without, in two interleaved loads each).
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 /** The pool size for a machine with `cores` logical cores: half of them, at least 1 and at most 4. */
@@ -20,7 +26,8 @@ export function wasmThreadsFor(cores: number): number {
 /**
  * Call before `tf.setBackend('wasm')` in a worker, with `requested` to override our choice (the benchmarks ask for
  * two threads on two cores). The module caps the pool at half of navigator.hardwareConcurrency, so where the count
- * exceeds that the worker's navigator reports twice the count (to this worker's scripts only). Returns the count.
+ * exceeds that the worker's navigator reports twice the count (to this worker's scripts only). With one thread the
+ * module without threads is the one loaded (see above). Returns the count.
  */
 export function configureWasmThreads(scope: { navigator: Navigator } = self, requested?: number): number {
   const cores = scope.navigator.hardwareConcurrency || 1;
@@ -29,5 +36,7 @@ export function configureWasmThreads(scope: { navigator: Navigator } = self, req
     Object.defineProperty(scope.navigator, 'hardwareConcurrency', { get: () => 2 * threads, configurable: true });
   }
   setThreadsCount(threads);
+  // The flag picks the module tfjs loads; left unset, it is true on a cross-origin-isolated page.
+  if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   return threads;
 }
