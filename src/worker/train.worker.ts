@@ -37,6 +37,7 @@ import { restoreTrainer, snapshotTrainer, type TrainerSnapshot } from '../engine
 import { destroyDevice, dropBackend, fallbackBackend, lostDevice, watchDevice, type DeviceWatch } from '../engine/backendFallback';
 import { registerKernelFixes } from '../engine/kernels';
 import { configureWasmThreads } from '../engine/wasmThreads';
+import { gunzipResponse } from '../engine/gunzip';
 import { saveEncoderArtifacts } from '../engine/exportModel';
 import { configFromWorkerName, wasmThreadsFromWorkerName } from '../shared/workerName';
 
@@ -89,11 +90,17 @@ let runCounter = 0;
 let lastRunOutcome: string | null = null;
 const backendCache = new Map<BackendChoice, BackendInfo>();
 
+/** Fetches one of the app's own files (a `.gz` one decompressed natively where it can be: gunzipResponse). */
 async function fetchBytes(path: string): Promise<Uint8Array> {
   const url = new URL(import.meta.env.BASE_URL + path, self.location.origin);
   const res = await fetch(url);
   if (!res.ok) throw new Error(`could not load ${path}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+  if (!path.endsWith('.gz')) return new Uint8Array(await res.arrayBuffer());
+  try {
+    return await gunzipResponse(res);
+  } catch (e) {
+    throw new Error(`could not load ${path}: ${(e as Error).message}`);
+  }
 }
 
 const env: BackendEnv = {
