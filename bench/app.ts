@@ -129,6 +129,8 @@ export interface LongTasks {
   /** For each of `during`, the chart redraws inside it (Plot's measures: chart, path, ms), '' where none. */
   causes: string[];
   steps: number;
+  /** The map's title at the end (which refresh it shows). */
+  map: string;
 }
 
 /**
@@ -172,6 +174,7 @@ export async function longTasks(browser: Browser, base: string, seconds: number,
     return { all: w.__longTasks.slice(), redraws: w.__redraws.slice() };
   });
   const steps = Number((await page.getByTestId('status.step').innerText()).replace(/\D+/g, ' ').trim().split(' ')[0]);
+  const map = (await page.getByTestId('chart.tsne').innerText()).split('\n')[0] ?? '';
   await ctx.close();
   const during = all.slice(before);
   const causes = during.map(([start, duration]) =>
@@ -180,7 +183,7 @@ export async function longTasks(browser: Browser, base: string, seconds: number,
       .map(([, d, name]) => `${name} ${d.toFixed(0)} ms`)
       .join(' + '),
   );
-  return { before: all.slice(0, before).map(([, d]) => d), during: during.map(([, d]) => d), causes, steps };
+  return { before: all.slice(0, before).map(([, d]) => d), during: during.map(([, d]) => d), causes, steps, map };
 }
 
 const median = (xs: number[]) => {

@@ -20,6 +20,7 @@ import { augmentBatch } from '../src/engine/augment';
 import { augParams, Trainer } from '../src/engine/trainer';
 import type { BenchResult } from './browser';
 import { makeJpeg, makePng } from '../src/test/pngFixtures';
+import { firstLoss, longTasks } from './app';
 import { closeAll, launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -210,23 +211,9 @@ async function main(): Promise<void> {
     }
 
     console.log('App: page load → first loss point, long tasks during 30 s of training with the live map…');
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.addInitScript(() => {
-      const w = window as unknown as { __longTasks: number[] };
-      w.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-      }).observe({ type: 'longtask', buffered: true });
-    });
-    await page.goto(`${base}#backend=wasm&steps=100000&evalEvery=25`);
-    await page.getByTestId('run.start').click();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart.loss"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 120_000 });
-    const firstLossMs = await page.evaluate(() => performance.now());
-    const longBefore = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.length);
-    await page.waitForTimeout(30_000);
-    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-    const maps = await page.getByTestId('chart.tsne').innerText();
-    await page.close();
+    // bench:app's measures (its in-page click at once; `npm run bench:app` repeats them and compares builds).
+    const { firstLossMs } = await firstLoss(browser, base);
+    const app = await longTasks(browser, base, 30);
 
     console.log('\n== SimCLR step, small CNN on 28×28 MNIST, batch 128, augmentation included ==');
     const torchRef = torchRuns.length ? torchRuns.reduce((a, b) => (b.ms < a.ms ? b : a)) : null;
@@ -258,8 +245,8 @@ async function main(): Promise<void> {
     console.log(`load + parse MNIST (10,000 images): Node ${aug[0]!.imagesPerSec.toFixed(0)} ms (disk); Chromium worker ${chromeAug[0]?.loadMs.toFixed(0) ?? 'n/a'} ms (fetch from the preview server + gunzip + parse)`);
     console.log('\n== App (built, vite preview, WASM forced, default config) ==');
     console.log(`page load → first loss point: ${firstLossMs.toFixed(0)} ms`);
-    console.log(`main-thread long tasks (> 50 ms) during 30 s of training: ${longTasks.length - longBefore} (${longTasks.slice(longBefore).map((d) => d.toFixed(0)).join(', ') || 'none'}); before the first loss point: ${longBefore}`);
-    console.log(`map at the end: ${maps.split('\n')[0]}`);
+    console.log(`main-thread long tasks (> 50 ms) during 30 s of training: ${app.during.length} (${app.during.map((d) => d.toFixed(0)).join(', ') || 'none'}); before the first loss point: ${app.before.length}`);
+    console.log(`map at the end: ${app.map}`);
   } finally {
     await closeAll(browser, server);
   }
