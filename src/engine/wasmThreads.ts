@@ -11,8 +11,8 @@
  *
  * With one thread the module without threads is loaded even on an isolated page: the threaded one would start a
  * pthread worker (its glue script from a blob, the module compiled again there) only to run every op on the
- * calling thread, and that start-up was on the path to a run's first step (the backend's set-up took 420 and 590
- * ms here with it, 94 and 270 ms without, in two interleaved loads each).
+ * calling thread, and that start-up was on the path to a run's first step (the backend's set-up took 350–480 ms
+ * here with it and 70–160 ms without, in interleaved loads; steps in 20 s of training: 49 either way).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';

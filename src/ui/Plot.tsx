@@ -64,8 +64,9 @@ export function bundleFor(data: Data[]): PlotlyBundle {
 
 /**
  * A chart's redraw. `early`: the empty frame of a chart (Plot's earlyFrame): behind every foreground redraw and
- * ahead of the other background ones (EARLY_FRAME_PRIORITY), drawn without waiting for a quiet spell, even while a run starts (the page is idle then, waiting for the worker's first
- * step, and the new plot later, among the run's first points, would be a long task).
+ * ahead of the other background ones (EARLY_FRAME_PRIORITY), drawn without waiting for a quiet spell, even while a
+ * run starts (the page is idle then, waiting for the worker's first step, and the new plot later, among the run's
+ * first points, would be a long task).
  */
 type Job = (() => Promise<void>) & { priority?: number; early?: boolean };
 const queue = new Set<Job>();

@@ -1,4 +1,4 @@
-/** Which plotly build a chart loads (the smallest that has every trace type it draws), and the order charts redraw in. */
+/** Which plotly build a chart loads (the smallest with every trace type it draws), and the order charts redraw in. */
 import { describe, expect, it } from 'vitest';
 import type { Data } from 'plotly.js-dist-min';
 import { bundleFor, EARLY_FRAME_PRIORITY, pickJob } from './Plot';
