@@ -10,25 +10,20 @@ export async function gunzipResponse(res: Response): Promise<Uint8Array> {
   const reader = res.body.getReader();
   const first = await reader.read();
   const head = first.value;
-  if (head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    const whole = new ReadableStream<Uint8Array>({
-      start: (c) => c.enqueue(head),
-      pull: async (c) => {
-        const r = await reader.read();
-        if (r.done) c.close();
-        else c.enqueue(r.value);
-      },
-    });
-    const gunzip = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-    return new Uint8Array(await new Response(whole.pipeThrough(gunzip)).arrayBuffer());
-  }
-  const chunks: Uint8Array[] = [];
-  for (let r = first; !r.done; r = await reader.read()) chunks.push(r.value);
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  // The body again, its first chunk included.
+  const whole = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      if (head) c.enqueue(head);
+      if (first.done) c.close();
+    },
+    pull: async (c) => {
+      const r = await reader.read();
+      if (r.done) c.close();
+      else c.enqueue(r.value);
+    },
+  });
+  const gzip = !!head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gzip) return new Uint8Array(await new Response(whole).arrayBuffer());
+  const gunzip = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  return new Uint8Array(await new Response(whole.pipeThrough(gunzip)).arrayBuffer());
 }
