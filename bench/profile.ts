@@ -5,8 +5,10 @@
  * In Node (the default) times are this process's CPU time (process.cpuUsage: user + system), not wall time,
  * so other work on the machine does not inflate them much (Node runs the WASM backend on one thread);
  * `--wall` uses wall time. `--browser` runs the same in headless Chromium's worker, with the app's WASM build
- * (threaded SIMD where the page is cross-origin isolated) and wall time; `--threads N` sets XNNPACK's threads
- * there, and `--cores N` the hardwareConcurrency its module sees (it gives XNNPACK half of it). `--shapes` splits each kernel's row by its input shapes; `--filter-grad direct|gemm` computes the filter
+ * and its thread count (engine/wasmThreads.ts: SIMD, threaded where the page is cross-origin isolated and the pool
+ * has more than one thread) and wall time; `--threads N` sets XNNPACK's threads there (the threaded module even
+ * for 1), and `--cores N` the hardwareConcurrency its module sees (it gives XNNPACK half of it). `--shapes` splits
+ * each kernel's row by its input shapes; `--filter-grad direct|gemm` computes the filter
  * gradient directly (our WebAssembly SIMD tiles, the default) or as im2col + GEMM, `--filter-gemm matmul|conv` picks
  * that GEMM, and `--js-loops` the JS versions of our kernels' copy loops (engine/kernels.ts).
  *   npm run bench:profile [-- --steps N] [--batch N] [--method simclr|…] [--top N] [--wall] [--shapes]
