@@ -190,7 +190,8 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const fmt = (xs: number[]) => (xs.length ? xs.map((d) => d.toFixed(0)).join(', ') : 'none');
+/** Durations as '51, 75' (ms), or 'none'. */
+export const fmt = (xs: number[]) => (xs.length ? xs.map((d) => d.toFixed(0)).join(', ') : 'none');
 
 async function main(): Promise<void> {
   const outDir = `${ROOT}bench/out/dist-app`;
@@ -212,12 +213,15 @@ async function main(): Promise<void> {
       for (let i = 0; i < n; i++) for (const [k, app] of apps.entries()) out[k]!.push(await measure(app, i));
       return out;
     };
+    const printMarks = (r: FirstLoss) => {
+      if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+    };
     const spread = (t: number[]) => `median ${median(t).toFixed(0)} ms, ${Math.min(...t).toFixed(0)}–${Math.max(...t).toFixed(0)} ms over ${t.length} loads`;
     console.log(`\n== Page load → first loss point (built app, WASM, default config), ${LOADS} fresh contexts${each} ==`);
     const times = await interleaved(LOADS, async (app, i) => {
       const r = await firstLoss(browser, app.base);
       console.log(`${label(app)}load ${i + 1}${i === 0 ? ' (cold cache)' : ''}: ${r.firstLossMs.toFixed(0)} ms`);
-      if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+      printMarks(r);
       return r.firstLossMs;
     });
     for (const [k, app] of apps.entries()) console.log(`${label(app)}first loss: ${spread(times[k]!)}; under 3 s in ${times[k]!.filter((v) => v < 3000).length}`);
@@ -226,7 +230,7 @@ async function main(): Promise<void> {
     const late = await interleaved(LOADS, async (app, i) => {
       const r = await firstLoss(browser, app.base, LATE);
       console.log(`${label(app)}load ${i + 1}: ${r.fromClickMs.toFixed(0)} ms from the click (${r.firstLossMs.toFixed(0)} ms from navigation)`);
-      if (VERBOSE) for (const [t, s] of r.marks) console.log(`   ${t.toFixed(0).padStart(6)} ms  ${s}`);
+      printMarks(r);
       return r.fromClickMs;
     });
     for (const [k, app] of apps.entries()) console.log(`${label(app)}click → first loss: ${spread(late[k]!)}`);

@@ -20,7 +20,7 @@ import { augmentBatch } from '../src/engine/augment';
 import { augParams, Trainer } from '../src/engine/trainer';
 import type { BenchResult } from './browser';
 import { makeJpeg, makePng } from '../src/test/pngFixtures';
-import { firstLoss, longTasks } from './app';
+import { firstLoss, fmt, longTasks } from './app';
 import { closeAll, launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
     console.log(`load + parse MNIST (10,000 images): Node ${aug[0]!.imagesPerSec.toFixed(0)} ms (disk); Chromium worker ${chromeAug[0]?.loadMs.toFixed(0) ?? 'n/a'} ms (fetch from the preview server + gunzip + parse)`);
     console.log('\n== App (built, vite preview, WASM forced, default config) ==');
     console.log(`page load → first loss point: ${firstLossMs.toFixed(0)} ms`);
-    console.log(`main-thread long tasks (> 50 ms) during 30 s of training: ${app.during.length} (${app.during.map((d) => d.toFixed(0)).join(', ') || 'none'}); before the first loss point: ${app.before.length}`);
+    console.log(`main-thread long tasks (> 50 ms) during 30 s of training: ${app.during.length} (${fmt(app.during)}); before the first loss point: ${app.before.length}`);
     console.log(`map at the end: ${app.map}`);
   } finally {
     await closeAll(browser, server);

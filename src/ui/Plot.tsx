@@ -26,11 +26,16 @@ type PlotlyModule = typeof import('plotly.js-dist-min');
 export type PlotlyBundle = 'basic' | 'cartesian' | 'full';
 const bundles: Partial<Record<PlotlyBundle, Promise<PlotlyModule>>> = {};
 
+const imports: Record<PlotlyBundle, () => Promise<unknown>> = {
+  basic: () => import('plotly.js-basic-dist-min'),
+  cartesian: () => import('plotly.js-cartesian-dist-min'),
+  full: () => import('plotly.js-dist-min'),
+};
+
 /** Loads a plotly.js build once, on first use. */
 export function loadPlotly(bundle: PlotlyBundle = 'basic'): Promise<PlotlyModule> {
   const unwrap = (m: unknown) => ((m as { default?: PlotlyModule }).default ?? (m as PlotlyModule));
-  const load = { basic: () => import('plotly.js-basic-dist-min'), cartesian: () => import('plotly.js-cartesian-dist-min'), full: () => import('plotly.js-dist-min') }[bundle];
-  bundles[bundle] ??= load().then(
+  bundles[bundle] ??= imports[bundle]().then(
     (m) => {
       loaded[bundle] = unwrap(m);
       // The charts that waited for a build take their turn again (see the redraw job).
