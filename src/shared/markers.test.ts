@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dashPattern, formatValue, layoutMarkers, markerExtent, nearestMarker, niceStep, onCanvas, paintMarkers, steadyExtent, steadyRange, tooltipLines, type MarkerContext, type MarkerTrace, type PlotArea } from './markers';
+import { dashPattern, formatValue, growingRange, headroomBound, layoutMarkers, markerExtent, nearestMarker, niceStep, onCanvas, paintMarkers, steadyExtent, steadyRange, tooltipLines, type MarkerContext, type MarkerTrace, type PlotArea } from './markers';
 import { colorscaleColor } from './palette';
 
 const trace = (x: (number | null)[], y: (number | null)[], extra: Partial<MarkerTrace> = {}): MarkerTrace => ({ type: 'scatter', mode: 'markers', x, y, ...extra });
@@ -259,5 +259,55 @@ describe('steady axes', () => {
   it('makes every range of an extent steady', () => {
     expect(steadyExtent({ x: [1, 81], y: [-0.3, 0.7], y2: [0, 32] })).toEqual({ x: [0, 100], y: [-0.4, 0.8], y2: [0, 35] }) // y2: 6.4 → 5;
     expect(steadyExtent({ x: [1, 81] })).toEqual({ x: [0, 100] });
+    // x grows ahead of the data (to 50 for 31), up to the run's end.
+    expect(steadyExtent({ x: [0, 31], y: [-0.3, 0.7] }, undefined, 40)).toEqual({ x: [0, 40], y: [-0.4, 0.8] });
+    expect(steadyExtent({ x: [0, 31] })).toEqual({ x: [0, 50] });
+  });
+});
+
+describe('the growing step axis', () => {
+  it('bounds the data by the next 1, 2, 3 or 5 times a power of ten', () => {
+    expect([0.7, 1, 1.01, 2, 2.5, 3, 4, 5, 5.1, 10, 11, 21, 31, 999, 1001].map(headroomBound)).toEqual([
+      1, 1, 2, 2, 3, 3, 5, 5, 10, 10, 20, 30, 50, 1000, 2000,
+    ]);
+    expect(headroomBound(0.03)).toBe(0.03);
+    expect(headroomBound(0.031)).toBe(0.05);
+  });
+  it('runs ahead of the data, so the data fills at least half of it, and stops at the run’s end', () => {
+    expect(growingRange([0, 11])).toEqual([0, 20]);
+    expect(growingRange([0, 21])).toEqual([0, 30]);
+    expect(growingRange([0, 31], [0, 31], 40)).toEqual([0, 40]);
+    expect(growingRange([0, 39], [0, 39], 40)).toEqual([0, 40]);
+    // Past its end (an evaluation after the last step, say) it grows on as before.
+    expect(growingRange([0, 41], [0, 41], 40)).toEqual([0, 50]);
+    for (let b = 1; b <= 5000; b += 7) {
+      const [lo, hi] = growingRange([0, b]);
+      expect(lo).toBe(0);
+      expect(hi).toBeGreaterThanOrEqual(b);
+      expect(b / hi).toBeGreaterThanOrEqual(0.5);
+    }
+  });
+  it('moves four times a decade while the data grows, not at nearly every update as a snapped range would', () => {
+    const seen = new Set<string>();
+    const snapped = new Set<string>();
+    for (let step = 10; step <= 2000; step++) {
+      seen.add(JSON.stringify(growingRange([0, step], [0, step], 2000)));
+      snapped.add(JSON.stringify(steadyRange([0, step])));
+    }
+    // 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000.
+    expect(seen.size).toBe(10);
+    expect(snapped.size).toBeGreaterThan(30);
+    // A short run (40 steps) meets 1, 2, 3, 5, 10, 20, 30 and its end, whatever its updates.
+    const short = new Set<string>();
+    for (let step = 1; step <= 40; step++) short.add(JSON.stringify(growingRange([0, step], [0, step], 40)));
+    expect(short.size).toBe(8);
+  });
+  it('keeps plotly’s padding as the same fraction of the grown range, so it moves only with the bound', () => {
+    // Accuracy's evaluations at 0–40 with markers, padded 5% by plotly to [-2, 42]: the run's end is reached.
+    expect(growingRange([0, 40], [-2, 42], 40)).toEqual([-2, 42]);
+    expect(growingRange([0, 25], [-1.25, 26.25], 40)).toEqual([-1.5, 31.5]);
+    expect(growingRange([0, 22], [-1.1, 23.1], 40)).toEqual([-1.5, 31.5]);
+    // Data that starts well above the lower bound is not padded below.
+    expect(growingRange([12, 25], [11.35, 25.65])).toEqual([10, 31]); // 5% of the range [10, 30] above
   });
 });

@@ -154,9 +154,38 @@ export function steadyRange([a, b]: Range, padded: Range = [a, b], divisions = 5
   return [clean(lo), clean(hi)];
 }
 
-/** An extent with each of its ranges steady (steadyRange), `padded` the same extent with plotly's padding. */
-export function steadyExtent(e: Extent, padded: Partial<Extent> = e): Extent {
-  const out: Extent = { x: steadyRange(e.x, padded.x ?? e.x) };
+/** The smallest of 1, 2, 3 or 5 times a power of ten at or above `b` (> 0): the next bound of a growing axis. */
+export function headroomBound(b: number): number {
+  const p = 10 ** Math.floor(Math.log10(b));
+  const m = [1, 2, 3, 5].find((k) => k * p >= b * (1 - 1e-9)) ?? 10;
+  return Number((m * p).toPrecision(12));
+}
+
+/**
+ * The range of the axis a live chart's data grows along (its steps). Its upper bound jumps ahead to the next 1, 2, 3
+ * or 5 times a power of ten (headroomBound: the data fills at least half of the axis), so the axis moves four times
+ * a decade, not at nearly every update of a short run as a range snapped to a fifth of its span would; and it does
+ * not pass `end` (the run's step count), so a run's charts end where the run ends. The lower bound is steadyRange's.
+ * plotly's padding (`padded`: markers are not cut at the edge) is kept as the same fraction of the grown range, so
+ * that it too changes only with the bound.
+ */
+export function growingRange([a, b]: Range, padded: Range = [a, b], end = Infinity): Range {
+  if (!(b > a) || !(b > 0)) return steadyRange([a, b], padded);
+  const bound = b <= end ? Math.min(end, headroomBound(b)) : headroomBound(b);
+  const [lo] = steadyRange([a, bound]);
+  const span = bound - lo;
+  const clean = (v: number) => Number(v.toPrecision(12));
+  // Padded below only where the data starts at the lower bound (as steadyRange), above always (the data gets there).
+  const below = a - lo < 0.02 * span ? ((a - padded[0]) / (b - a)) * span : 0;
+  return [clean(lo - below), clean(bound + ((padded[1] - b) / (b - a)) * span)];
+}
+
+/**
+ * An extent with each of its ranges steady, `padded` the same extent with plotly's padding: x grows ahead of the
+ * data up to `xEnd` (growingRange), the y axes snap to a round step (steadyRange).
+ */
+export function steadyExtent(e: Extent, padded: Partial<Extent> = e, xEnd = Infinity): Extent {
+  const out: Extent = { x: growingRange(e.x, padded.x ?? e.x, xEnd) };
   if (e.y) out.y = steadyRange(e.y, padded.y ?? e.y);
   if (e.y2) out.y2 = steadyRange(e.y2, padded.y2 ?? e.y2);
   return out;

@@ -346,7 +346,7 @@ async function drainMap(): Promise<void> {
 export async function start(): Promise<void> {
   const config = store.getState().config;
   const run = ++currentRun;
-  store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'starting' }, runMethod: config.method, evalNote: null });
+  store.setState({ metrics: emptyMetrics(), map: null, heldEmbeddings: null, sphere: null, status: { kind: 'starting' }, runMethod: config.method, runSteps: config.steps, evalNote: null });
   // The run's held-out images (hover thumbnails) are pinned: loading other data later does not change them. If
   // they have not arrived yet, the run starts anyway and pins them when they come (the first evaluation, which
   // needs them, comes after the first step).

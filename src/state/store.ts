@@ -119,6 +119,8 @@ export interface AppState {
   metrics: Metrics;
   /** The method of the run the charts show (the config may have changed since it started). */
   runMethod: Method;
+  /** The step count of the run the charts show: their step axes end there. */
+  runSteps: number;
   map: EmbeddingMap | null;
   /** How the map is drawn: t-SNE, PCA or UMAP, and t-SNE's perplexity and iterations. */
   mapView: MapOptions;
@@ -152,6 +154,7 @@ export const store = createStore<AppState>(() => ({
   backend: null,
   metrics: emptyMetrics(),
   runMethod: DEFAULT_CONFIG.method,
+  runSteps: DEFAULT_CONFIG.steps,
   map: null,
   mapView: { method: 'tsne', perplexity: 30, iterations: 600 },
   heldEmbeddings: null,

@@ -17,6 +17,7 @@ const MAX_MARKERS = 100;
 export function Charts() {
   const metrics = useApp((s) => s.metrics);
   const method = useApp((s) => s.runMethod);
+  const steps = useApp((s) => s.runSteps);
   const knnLabel = useApp((s) => `k=${s.config.knnK}, ${s.config.knnMetric}`);
   // Per-step series are drawn thinned past 2,000 steps (the store keeps them all).
   const thin = useMemo(() => decimate(metrics.step, [metrics.loss, metrics.lossSmooth, metrics.lr, metrics.acc]), [metrics]);
@@ -59,13 +60,14 @@ export function Charts() {
   );
   return (
     <div className="charts">
-      <Plot revision={metrics.version} minIntervalMs={LIVE_MS} priority={1} htmlLegend canvasTraces steadyAxes testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, margin: { l: 50, r: 10, t: 30, b: 40 } }} />
+      <Plot revision={metrics.version} minIntervalMs={LIVE_MS} priority={1} htmlLegend canvasTraces steadyAxes xEnd={steps} testId="chart.loss" data={loss} layout={{ title: { text: `${METHOD_INFO[method].label} loss` }, xaxis: { title: { text: 'step' } }, margin: { l: 50, r: 10, t: 30, b: 40 } }} />
       <Plot
         revision={metrics.version}
         minIntervalMs={LIVE_MS}
         htmlLegend
         canvasTraces
         steadyAxes
+        xEnd={steps}
         earlyFrame
         testId="chart.accuracy"
         height={300}
@@ -91,7 +93,7 @@ export function Charts() {
           showlegend: false,
         }}
       />
-      <Plot revision={metrics.version} minIntervalMs={2 * LIVE_MS} canvasTraces steadyAxes earlyFrame testId="chart.lr" data={lr} layout={{ title: { text: 'Learning rate' }, xaxis: { title: { text: 'step' } }, showlegend: false }} />
+      <Plot revision={metrics.version} minIntervalMs={2 * LIVE_MS} canvasTraces steadyAxes xEnd={steps} earlyFrame testId="chart.lr" data={lr} layout={{ title: { text: 'Learning rate' }, xaxis: { title: { text: 'step' } }, showlegend: false }} />
     </div>
   );
 }

@@ -12,6 +12,7 @@ import { LIVE_REDRAW_MS, Plot } from './Plot';
 export function CollapseMeter() {
   const metrics = useApp((s) => s.metrics);
   const d = metrics.zDim;
+  const steps = useApp((s) => s.runSteps);
   const last = metrics.evalStep.length - 1;
   // The untrained network's outputs are nearly parallel, so the verdict waits for an evaluation after step 0.
   const verdict = last >= 0 && metrics.evalStep[last]! > 0 && d > 0
@@ -45,6 +46,7 @@ export function CollapseMeter() {
         htmlLegend
         canvasTraces
         steadyAxes
+        xEnd={steps}
         earlyFrame
         testId="chart.collapse"
         height={260}

@@ -303,11 +303,16 @@ export interface PlotProps {
    */
   canvasTraces?: boolean;
   /**
-   * With canvasTraces, for a chart that grows live: the axes plotly would autorange snap outward to a round step (1,
-   * 2 or 5 times a power of ten, the one nearest a fifth of their span), so they stay as they are while most new
-   * points come in, and those changes repaint the canvas alone.
+   * With canvasTraces, for a chart that grows live: the y axes plotly would autorange snap outward to a round step
+   * (1, 2 or 5 times a power of ten, the one nearest a fifth of their span) and the x axis grows ahead of the data
+   * (see xEnd), so they stay as they are while most new points come in, and those changes repaint the canvas alone.
    */
   steadyAxes?: boolean;
+  /**
+   * With steadyAxes, where the x data will end (a run's step count): the x axis grows ahead of the data by round
+   * bounds (1, 2, 3 or 5 times a power of ten) and not past this (shared/markers.ts growingRange).
+   */
+  xEnd?: number;
   /**
    * Draws the chart's empty frame (its axes) before it has points, as a background redraw: in the idle time before
    * a run, so that its first points are an update (a few ms) and not a new plot (40–70 ms) in the middle of training.
@@ -348,7 +353,7 @@ function canvasConfig(Plotly: PlotlyModule, filename: string, reset: () => void)
 /** A chart's PNG file name: its test id without the `chart.` prefix. */
 const pngName = (testId: string) => testId.replace(/^chart\./, '');
 
-export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, priority = 0, htmlLegend = false, canvasTraces = false, steadyAxes = false, earlyFrame = false, legendTitle, onHover, onUnhover, onClick }: PlotProps) {
+export function Plot({ data: given, layout: givenLayout, testId, height = 260, revision, minIntervalMs = 0, priority = 0, htmlLegend = false, canvasTraces = false, steadyAxes = false, xEnd = Infinity, earlyFrame = false, legendTitle, onHover, onUnhover, onClick }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const tipRef = useRef<HTMLDivElement>(null);
@@ -358,8 +363,8 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
     [given, hidden, htmlLegend],
   );
   const layout = useMemo(() => (htmlLegend ? { ...givenLayout, showlegend: false } : givenLayout), [givenLayout, htmlLegend]);
-  const latest = useRef({ data, layout, height, revision, canvasTraces, steadyAxes, testId });
-  latest.current = { data, layout, height, revision, canvasTraces, steadyAxes, testId };
+  const latest = useRef({ data, layout, height, revision, canvasTraces, steadyAxes, xEnd, testId });
+  latest.current = { data, layout, height, revision, canvasTraces, steadyAxes, xEnd, testId };
   /** The traces the canvas shows (the last drawn data) and the point under the mouse. */
   const drawnTraces = useRef<MarkerTrace[]>([]);
   const hovering = useRef(-1);
@@ -418,8 +423,8 @@ export function Plot({ data: given, layout: givenLayout, testId, height = 260, r
       // first points are a relayout, not a new plot).
       const whole = (e: Extent | null): Extent => ({ x: e?.x ?? [0, 1], y: e?.y ?? [0, 1], y2: e?.y2 ?? [0, 1] });
       const found = whole(markerExtent(traces, axisRules(cur.layout)));
-      // Steady axes snap the data's own extent, padded only where the data comes near a bound (steadyRange).
-      const extent = cur.steadyAxes ? steadyExtent(whole(markerExtent(traces, axisRules(cur.layout), 0)), found) : found;
+      // Steady axes snap the data's own extent (x ahead of it, up to xEnd), padded only where the data comes near a bound.
+      const extent = cur.steadyAxes ? steadyExtent(whole(markerExtent(traces, axisRules(cur.layout), 0)), found, cur.xEnd) : found;
       const lay = fullLayout(cur.layout, cur.height, cur.revision, extent);
       // What plotly draws of a chart whose traces are all on the canvas depends on its layout alone. Where only
       // values of it changed (steady axes' ranges, a title), plotly is asked to relayout those (4–15 ms here);
