@@ -15,6 +15,9 @@
  * reference batch it refuses. The predictor of BYOL/SimSiam is never exported (it is a training device).
  */
 import * as tf from '@tensorflow/tfjs';
+// Layers from their own package: the browser build's `@tensorflow/tfjs` (engine/tfBrowser.ts) leaves them out, and
+// the training worker imports this module only when an encoder is exported.
+import * as tfl from '@tensorflow/tfjs-layers';
 import type { TrainConfig } from '../shared/config';
 import type { Model } from './model';
 
@@ -56,23 +59,23 @@ function layerWeights(vars: tf.Variable[]): tf.Tensor[] {
 }
 
 /** Adds the encoder's layers after `input`, with the model's weights; returns h. */
-function buildEncoder(kind: EncoderKind, vars: tf.Variable[], input: tf.SymbolicTensor): { h: tf.SymbolicTensor; layers: [tf.layers.Layer, tf.Variable[]][] } {
-  const layers: [tf.layers.Layer, tf.Variable[]][] = [];
+function buildEncoder(kind: EncoderKind, vars: tf.Variable[], input: tfl.SymbolicTensor): { h: tfl.SymbolicTensor; layers: [tfl.layers.Layer, tf.Variable[]][] } {
+  const layers: [tfl.layers.Layer, tf.Variable[]][] = [];
   let a = input;
   if (kind === 'cnn-small') {
     [1, 2, 2].forEach((stride, i) => {
       const W = vars[2 * i]!;
-      const layer = tf.layers.conv2d({ name: `conv${i}`, filters: W.shape[3]!, kernelSize: 3, strides: stride, padding: 'same', activation: 'relu', useBias: true });
-      a = layer.apply(a) as tf.SymbolicTensor;
+      const layer = tfl.layers.conv2d({ name: `conv${i}`, filters: W.shape[3]!, kernelSize: 3, strides: stride, padding: 'same', activation: 'relu', useBias: true });
+      a = layer.apply(a) as tfl.SymbolicTensor;
       layers.push([layer, [W, vars[2 * i + 1]!]]);
     });
-    a = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(a) as tf.SymbolicTensor;
+    a = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(a) as tfl.SymbolicTensor;
   } else {
-    a = tf.layers.flatten({ name: 'flatten' }).apply(a) as tf.SymbolicTensor;
+    a = tfl.layers.flatten({ name: 'flatten' }).apply(a) as tfl.SymbolicTensor;
     [0, 1].forEach((i) => {
       const W = vars[2 * i]!;
-      const layer = tf.layers.dense({ name: `fc${i}`, units: W.shape[1]!, activation: 'relu', useBias: true });
-      a = layer.apply(a) as tf.SymbolicTensor;
+      const layer = tfl.layers.dense({ name: `fc${i}`, units: W.shape[1]!, activation: 'relu', useBias: true });
+      a = layer.apply(a) as tfl.SymbolicTensor;
       layers.push([layer, [W, vars[2 * i + 1]!]]);
     });
   }
@@ -93,11 +96,11 @@ function checkHead(head: tf.Variable[], options: ExportOptions): { bn: boolean; 
  * The head g: Dense(projHidden) [→ BatchNorm] → ReLU → Dense(projDim) [→ BatchNorm without scale and offset].
  * Returns z and, per layer, the weights to set (owned by the caller when computed: the frozen statistics).
  */
-function buildHead(head: tf.Variable[], h: tf.SymbolicTensor, options: ExportOptions): { z: tf.SymbolicTensor; layers: [tf.layers.Layer, tf.Tensor[]][]; owned: tf.Tensor[] } {
+function buildHead(head: tf.Variable[], h: tfl.SymbolicTensor, options: ExportOptions): { z: tfl.SymbolicTensor; layers: [tfl.layers.Layer, tf.Tensor[]][]; owned: tf.Tensor[] } {
   const { bn, outBN } = checkHead(head, options);
   const [W1, ...rest] = head as [tf.Variable, ...tf.Variable[]];
   const [W2, b2] = rest.slice(-2) as [tf.Variable, tf.Variable];
-  const layers: [tf.layers.Layer, tf.Tensor[]][] = [];
+  const layers: [tfl.layers.Layer, tf.Tensor[]][] = [];
   const owned: tf.Tensor[] = [];
   let stats: { m1: tf.Tensor1D; v1: tf.Tensor1D; m2: tf.Tensor1D; v2: tf.Tensor1D } | null = null;
   if (bn || outBN) {
@@ -113,38 +116,38 @@ function buildHead(head: tf.Variable[], h: tf.SymbolicTensor, options: ExportOpt
     });
     owned.push(stats.m1, stats.v1, stats.m2, stats.v2);
   }
-  const fc1 = tf.layers.dense({ name: 'proj_fc1', units: W1.shape[1]!, useBias: !bn });
-  let a = fc1.apply(h) as tf.SymbolicTensor;
+  const fc1 = tfl.layers.dense({ name: 'proj_fc1', units: W1.shape[1]!, useBias: !bn });
+  let a = fc1.apply(h) as tfl.SymbolicTensor;
   layers.push([fc1, bn ? [W1] : [W1, rest[0]!]]);
   if (bn) {
-    const norm = tf.layers.batchNormalization({ name: 'proj_bn1', epsilon: BN_EPS });
-    a = norm.apply(a) as tf.SymbolicTensor;
+    const norm = tfl.layers.batchNormalization({ name: 'proj_bn1', epsilon: BN_EPS });
+    a = norm.apply(a) as tfl.SymbolicTensor;
     // Keras order: gamma, beta, moving mean, moving variance.
     layers.push([norm, [rest[0]!, rest[1]!, stats!.m1, stats!.v1]]);
   }
-  a = tf.layers.reLU({ name: 'proj_relu' }).apply(a) as tf.SymbolicTensor;
-  const fc2 = tf.layers.dense({ name: 'proj_fc2', units: W2.shape[1]!, useBias: true });
-  a = fc2.apply(a) as tf.SymbolicTensor;
+  a = tfl.layers.reLU({ name: 'proj_relu' }).apply(a) as tfl.SymbolicTensor;
+  const fc2 = tfl.layers.dense({ name: 'proj_fc2', units: W2.shape[1]!, useBias: true });
+  a = fc2.apply(a) as tfl.SymbolicTensor;
   layers.push([fc2, [W2, b2]]);
   if (outBN) {
-    const norm = tf.layers.batchNormalization({ name: 'proj_bn2', epsilon: BN_EPS, center: false, scale: false });
-    a = norm.apply(a) as tf.SymbolicTensor;
+    const norm = tfl.layers.batchNormalization({ name: 'proj_bn2', epsilon: BN_EPS, center: false, scale: false });
+    a = norm.apply(a) as tfl.SymbolicTensor;
     layers.push([norm, [stats!.m2, stats!.v2]]);
   }
   return { z: a, layers, owned };
 }
 
 /**
- * The encoder of `model` as a `tf.LayersModel` taking [N, ...inputShape] and predicting h (and z with
+ * The encoder of `model` as a `tfl.LayersModel` taking [N, ...inputShape] and predicting h (and z with
  * `withHead`: then [h, z]), with copies of the model's current weights. The caller disposes it.
  */
-export function encoderAsLayersModel(model: Model, inputShape: [number, number, number], options: ExportOptions = {}): tf.LayersModel {
+export function encoderAsLayersModel(model: Model, inputShape: [number, number, number], options: ExportOptions = {}): tfl.LayersModel {
   const { kind, vars, head } = encoderParts(model, inputShape);
   if (options.withHead) checkHead(head, options);
-  const input = tf.input({ shape: inputShape, name: 'x' });
+  const input = tfl.input({ shape: inputShape, name: 'x' });
   const enc = buildEncoder(kind, vars, input);
   const built = options.withHead ? buildHead(head, enc.h, options) : null;
-  const out = tf.model({ name: `encoder_${kind.replace('-', '_')}`, inputs: input, outputs: built ? [enc.h, built.z] : enc.h });
+  const out = tfl.model({ name: `encoder_${kind.replace('-', '_')}`, inputs: input, outputs: built ? [enc.h, built.z] : enc.h });
   try {
     for (const [layer, w] of enc.layers) layer.setWeights(layerWeights(w));
     for (const [layer, w] of built?.layers ?? []) layer.setWeights(w);
@@ -200,7 +203,7 @@ export async function saveEncoderArtifacts(model: Model, inputShape: [number, nu
         const json: tf.io.ModelJSON = {
           modelTopology: artifacts.modelTopology as object,
           format: artifacts.format ?? 'layers-model',
-          generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+          generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
           convertedBy: null,
           weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weightSpecs }],
           userDefinedMetadata,

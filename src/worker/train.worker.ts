@@ -38,7 +38,6 @@ import { destroyDevice, dropBackend, fallbackBackend, lostDevice, watchDevice, t
 import { registerKernelFixes } from '../engine/kernels';
 import { configureWasmThreads } from '../engine/wasmThreads';
 import { gunzipResponse } from '../engine/gunzip';
-import { saveEncoderArtifacts } from '../engine/exportModel';
 import { configFromWorkerName, wasmThreadsFromWorkerName } from '../shared/workerName';
 
 setWasmPaths({
@@ -716,6 +715,8 @@ const api = {
     const t = lastTrainer;
     if (!t) return null;
     // The weights are copied synchronously when the export starts, so a running loop cannot change them halfway.
+    // The layers API (a third of tfjs' code) loads now, not with the worker's script on the way to a first step.
+    const { saveEncoderArtifacts } = await import('../engine/exportModel');
     const result = await onBackend(t.backend, async () =>
       t === lastTrainer ? saveEncoderArtifacts(t.model, [t.dataset.h, t.dataset.w, t.dataset.c], { config: t.config, step: t.step }) : null,
     );
