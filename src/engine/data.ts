@@ -87,6 +87,9 @@ export function makeSplit(n: number, heldOut = 1000, bank = 2000): Split {
   return { train, bank: train.slice(0, Math.min(bank, nTrain)), heldOut: held };
 }
 
+/** v / 255 for each byte v, as float32 (a table: the same values as the division, and cheaper per pixel). */
+const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
 /** Copies the chosen images (as floats in [0, 1]; points as they are) and labels out of a dataset. */
 export function gatherImages(ds: Dataset, idx: Int32Array): { x: Float32Array; y: Int32Array } {
   const per = ds.h * ds.w * ds.c;
@@ -100,7 +103,8 @@ export function gatherImages(ds: Dataset, idx: Int32Array): { x: Float32Array; y
       continue;
     }
     const src = ds.images.subarray(j * per, (j + 1) * per);
-    for (let k = 0; k < per; k++) x[i * per + k] = src[k]! / 255;
+    const o = i * per;
+    for (let k = 0; k < per; k++) x[o + k] = BYTE_TO_UNIT[src[k]!]!;
     y[i] = ds.labels[j]!;
   }
   return { x, y };
