@@ -127,12 +127,17 @@ export function markerExtent(traces: readonly MarkerTrace[], rules: { x?: AxisRu
   return out;
 }
 
+/** `v` rid of floating-point noise (0.30000000000000004 → 0.3): axis bounds that are round stay round. */
+function clean(v: number): number {
+  return Number(v.toPrecision(12));
+}
+
 /** 1, 2 or 5 times a power of ten: the one nearest `x` (> 0) in ratio. */
 export function niceStep(x: number): number {
   const p = 10 ** Math.floor(Math.log10(x));
   let best = p;
   for (const m of [2, 5, 10]) if (Math.abs(Math.log(m * p / x)) < Math.abs(Math.log(best / x))) best = m * p;
-  return Number(best.toPrecision(12));
+  return clean(best);
 }
 
 /**
@@ -150,7 +155,6 @@ export function steadyRange([a, b]: Range, padded: Range = [a, b], divisions = 5
   const near = 0.02 * (hi - lo);
   if (a - lo < near) lo -= a - padded[0];
   if (hi - b < near) hi += padded[1] - b;
-  const clean = (v: number) => Number(v.toPrecision(12));
   return [clean(lo), clean(hi)];
 }
 
@@ -158,7 +162,7 @@ export function steadyRange([a, b]: Range, padded: Range = [a, b], divisions = 5
 export function headroomBound(b: number): number {
   const p = 10 ** Math.floor(Math.log10(b));
   const m = [1, 2, 3, 5].find((k) => k * p >= b * (1 - 1e-9)) ?? 10;
-  return Number((m * p).toPrecision(12));
+  return clean(m * p);
 }
 
 /**
@@ -174,7 +178,6 @@ export function growingRange([a, b]: Range, padded: Range = [a, b], end = Infini
   const bound = b <= end ? Math.min(end, headroomBound(b)) : headroomBound(b);
   const [lo] = steadyRange([a, bound]);
   const span = bound - lo;
-  const clean = (v: number) => Number(v.toPrecision(12));
   // Padded below only where the data starts at the lower bound (as steadyRange), above always (the data gets there).
   const below = a - lo < 0.02 * span ? ((a - padded[0]) / (b - a)) * span : 0;
   return [clean(lo - below), clean(bound + ((padded[1] - b) / (b - a)) * span)];

@@ -714,9 +714,9 @@ const api = {
   async exportEncoder(): Promise<{ modelJson: string; weights: ArrayBuffer } | null> {
     const t = lastTrainer;
     if (!t) return null;
-    // The weights are copied synchronously when the export starts, so a running loop cannot change them halfway.
     // The layers API (a third of tfjs' code) loads now, not with the worker's script on the way to a first step.
     const { saveEncoderArtifacts } = await import('../engine/exportModel');
+    // The weights are copied synchronously when the export starts, so a running loop cannot change them halfway.
     const result = await onBackend(t.backend, async () =>
       t === lastTrainer ? saveEncoderArtifacts(t.model, [t.dataset.h, t.dataset.w, t.dataset.c], { config: t.config, step: t.step }) : null,
     );
