@@ -65,13 +65,14 @@ test('the live line charts: curves where plotly’s axes put them, a tooltip, le
     expect(paths.filter((r) => r === 'new plot'), `${id}: ${paths.join('; ')}`).toHaveLength(1);
     expect(paths.every((r) => r === 'new plot' || r === 'repaint' || r.startsWith('relayout ')), `${id}: ${paths.join('; ')}`).toBe(true);
     expect(p.axesDraws).toBe(1 + paths.filter((r) => r.startsWith('relayout ')).length);
-    // The step axis grows ahead of the data by round bounds (after the empty frame's [0, 1]: 2, 3, 5, 10, 20, 30
-    // and the run's end at most, plus once where the first evaluation's markers bring plotly's padding), however
-    // often the chart was updated: a range snapped to a fifth of its span moved at nearly every update of this run,
-    // 5–9 times in 7–11 updates here, and more on a slower machine. It ends at the run's end (40 steps), padded
-    // where markers sit on it.
+    // The step axis grows ahead of the data by round bounds, however often the chart was updated: after the empty
+    // frame, at most the first point's own range, then 1, 2, 3, 5, 10, 20, 30 and the run's end, and once more where
+    // the first evaluation's markers bring plotly's padding (the unit tests count the moves exactly). A range
+    // snapped to a fifth of its span moved at nearly every update of this run, 5–9 times in 7–11 updates here,
+    // and up to 17 times on a machine slow enough to update at every other step. It ends at the run's end (40
+    // steps), padded where markers sit on it.
     const xMoves = paths.filter((r) => /^relayout .*\bxaxis\.range\b/.test(r)).length;
-    expect(xMoves, `${id}: ${paths.join('; ')}`).toBeLessThanOrEqual(8);
+    expect(xMoves, `${id}: ${paths.join('; ')}`).toBeLessThanOrEqual(10);
     const xRange = await page.getByTestId(id).evaluate((el) => (el as unknown as { _fullLayout: { xaxis: { range: number[] } } })._fullLayout.xaxis.range);
     expect(xRange[1], `${id} x range ${xRange.join('–')}`).toBeGreaterThanOrEqual(40);
     expect(xRange[1], `${id} x range ${xRange.join('–')}`).toBeLessThan(43);
