@@ -116,16 +116,12 @@ export class Trainer {
     this.split = split ?? makeSplit(dataset.n);
     const shape = [dataset.h, dataset.w, dataset.c] as [number, number, number];
     this.shape = shape;
-    const toTensor = (idx: Int32Array) => {
-      const { x, y } = gatherImages(dataset, idx);
-      return { t: tf.tensor4d(x, [idx.length, ...shape]), y };
-    };
-    const bank = toTensor(this.split.bank);
-    const held = toTensor(this.split.heldOut);
-    this.bankX = bank.t;
-    this.heldX = held.t;
-    this.bankLabels = bank.y;
-    this.heldLabels = held.y;
+    const bank = this.images(this.split.bank);
+    const held = this.images(this.split.heldOut);
+    this.bankX = bank.x;
+    this.heldX = held.x;
+    this.bankLabels = bank.labels;
+    this.heldLabels = held.labels;
     if (config.encoder !== (dataset.points ? 'mlp' : 'cnn-small')) {
       throw new Error(dataset.points ? `${dataset.name} is 2-D points: it needs the mlp encoder` : `${dataset.name} is images: it needs the cnn-small encoder`);
     }
@@ -160,8 +156,13 @@ export class Trainer {
    * images: 28 MB, 0.1–0.3 s on the way to the first loss).
    */
   private trainBatch(pos: Int32Array): { x: tf.Tensor4D; labels: Int32Array } {
-    const { x, y } = gatherImages(this.dataset, Int32Array.from(pos, (p) => this.split.train[p]!));
-    return { x: tf.tensor4d(x, [pos.length, ...this.shape]), labels: y };
+    return this.images(Int32Array.from(pos, (p) => this.split.train[p]!));
+  }
+
+  /** The dataset's images `idx` as a new tensor on the backend, with their labels. */
+  private images(idx: Int32Array): { x: tf.Tensor4D; labels: Int32Array } {
+    const { x, y } = gatherImages(this.dataset, idx);
+    return { x: tf.tensor4d(x, [idx.length, ...this.shape]), labels: y };
   }
 
   get step(): number {
