@@ -6,7 +6,7 @@
  * cutout (DeVries & Taylor, arXiv 1708.04552). Saturation, hue and grayscale act on colour images only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from './rng';
+import { fillGaussian, mixSeed, mulberry32 } from './rng';
 
 export interface AugParams {
   /** Smallest fraction of the image area a crop keeps (torchvision RandomResizedCrop's scale[0]). */
@@ -205,7 +205,7 @@ export function augmentBatch(x: tf.Tensor4D, p: AugParams, seed: number): tf.Ten
     }
     const noiseProb = p.noiseProb ?? 1;
     if (p.noiseStd > 0 && noiseProb > 0) {
-      let noise: tf.Tensor = tf.randomNormal(v.shape, 0, p.noiseStd, 'float32', seed % 2147483647);
+      let noise: tf.Tensor = tf.tensor(fillGaussian(new Float32Array(v.size), p.noiseStd, mixSeed(seed, 0x6015e)), v.shape);
       if (noiseProb < 1) noise = tf.mul(noise, perImage(() => (rand() < noiseProb ? 1 : 0)));
       v = tf.add(v, noise);
     }
