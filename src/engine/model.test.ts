@@ -40,7 +40,7 @@ function lossAndGrads(reference: boolean): { loss: number; grads: Float32Array[]
   }
 }
 
-describe('the CNN encoder (fused conv + bias + ReLU with a written-out gradient)', () => {
+describe('the CNN encoder (fused conv + bias + ReLU, and global average pooling, with written-out gradients)', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
   });

@@ -138,6 +138,21 @@ function convBiasRelu(x: tf.Tensor4D, W: tf.Tensor4D, b: tf.Tensor1D, stride: nu
   return op(x, W, b) as tf.Tensor4D;
 }
 
+/**
+ * Global average pooling, mean over H and W of NHWC, with its gradient written out: dy broadcast over H and W
+ * times 1/(H·W). tfjs' gradient of mean multiplies dy by a ones tensor of x's shape that it fills in JS and uploads
+ * at every step (2 ms a default SimCLR step on WASM); here the Fill kernel makes 1/(H·W) on the backend (the
+ * WASM backend's Tile, the other way to broadcast, took 20 ms for that shape).
+ */
+function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
+  const [n, h, w, c] = x.shape;
+  const op = tf.customGrad((xi) => ({
+    value: tf.mean(xi as tf.Tensor4D, [1, 2]),
+    gradFunc: (dy) => tf.tidy(() => tf.mul(tf.reshape(dy as tf.Tensor2D, [n, 1, 1, c]), tf.fill([n, h, w, c], 1 / (h * w)))),
+  }));
+  return op(x) as tf.Tensor2D;
+}
+
 /** Three 3×3 conv layers (width, 2·width, 4·width channels; the last two with stride 2), ReLU, global average pooling. */
 function cnnEncoder(c: number, w: number, rand: () => number, id: string, trainable: boolean): Encoder {
   const convs = [
@@ -154,7 +169,7 @@ function cnnEncoder(c: number, w: number, rand: () => number, id: string, traina
     apply(x) {
       let a: tf.Tensor4D = x;
       convs.forEach((l, i) => (a = convBiasRelu(a, l.W as tf.Tensor4D, l.b as tf.Tensor1D, l.stride, i > 0)));
-      return tf.mean(a, [1, 2]) as tf.Tensor2D;
+      return globalAvgPool(a);
     },
   };
 }

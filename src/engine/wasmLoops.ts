@@ -172,8 +172,9 @@ function sleb(n: number): number[] {
  * The output-channel tiles are the outer loop, so consecutive tiles reread the same dy (and x) lines from L1.
  * In Chromium (V8, AVX2) 4 × 8 runs at about 2.1–2.5 ns a position with all in L1 (26–30 GFLOP/s), and the model's
  * layer 2 (x [128, 28, 28, 16], 3 × 3 × 16 × 32, stride 2) at 24–26 GFLOP/s: bound by the 16 mul/add, not by memory.
- * Unrolling the column loop by 2 measured no different; a fused multiply-add needs relaxed SIMD, which Node 20
- * (where the tests run) lacks.
+ * Unrolling the column loop by 2 measured no different, nor did relaxed SIMD's fused multiply-add
+ * (f32x4.relaxed_madd; Chromium 156 on an AMD Zen 5, whose separate add pipes take the adds beside the muls:
+ * layer 2's filter gradient 10.2–10.6 ms with it, 10.7–10.8 without, steps 124–126 ms either way).
  */
 function filterGradBody(ci: number, co: number): number[] {
   const vector = co >= 4;
