@@ -10,10 +10,11 @@
  * for 1), and `--cores N` the hardwareConcurrency its module sees (it gives XNNPACK half of it). `--shapes` splits
  * each kernel's row by its input shapes; `--filter-grad direct|gemm` computes the filter
  * gradient directly (our WebAssembly SIMD tiles, the default) or as im2col + GEMM, `--filter-gemm matmul|conv` picks
- * that GEMM, and `--js-loops` the JS versions of our kernels' copy loops (engine/kernels.ts).
+ * that GEMM, `--js-loops` the JS versions of our kernels' copy loops (engine/kernels.ts), and `--no-helper` leaves
+ * out the filter gradient's helper thread that the app starts where XNNPACK has two or more threads.
  *   npm run bench:profile [-- --steps N] [--batch N] [--method simclr|…] [--top N] [--wall] [--shapes]
  *                         [--browser [--threads N] [--cores N]] [--filter-grad direct|gemm]
- *                         [--filter-gemm auto|matmul|conv] [--js-loops]
+ *                         [--filter-gemm auto|matmul|conv] [--js-loops] [--no-helper]
  */
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -42,6 +43,8 @@ export interface ProfileRequest {
   filterGrad: WasmKernelOptions['filterGrad'];
   /** The kernels' copy loops as WebAssembly (default) or JS (`--js-loops`). */
   wasmLoops: boolean;
+  /** Browser only: the filter gradient's helper thread where XNNPACK has two or more threads, as the app (default), or not (`--no-helper`). */
+  filterGradHelper: boolean;
 }
 
 const REQ: ProfileRequest = {
@@ -55,6 +58,7 @@ const REQ: ProfileRequest = {
   filterGemm: arg('filter-gemm', 'auto') as WasmKernelOptions['filterGemm'],
   filterGrad: arg('filter-grad', 'direct') as WasmKernelOptions['filterGrad'],
   wasmLoops: !process.argv.includes('--js-loops'),
+  filterGradHelper: !process.argv.includes('--no-helper'),
 };
 const TOP = Number(arg('top', '40'));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -9,6 +9,7 @@ import { DATASET_INFO } from '../src/shared/datasets';
 import { datasetFromIdx } from '../src/engine/data';
 import { registerKernelFixes, setWasmKernelOptions } from '../src/engine/kernels';
 import { configureWasmThreads } from '../src/engine/wasmThreads';
+import { startFilterGradHelper, waitForFilterGradHelper } from '../src/worker/filterGradHelper';
 import { Trainer } from '../src/engine/trainer';
 import type { ProfileRequest } from './profile';
 import { instrumentWasmKernels, profileTrainer } from './profileCore';
@@ -39,6 +40,9 @@ self.onmessage = async (e: MessageEvent<ProfileRequest>) => {
     setWasmKernelOptions({ filterGemm: req.filterGemm, filterGrad: req.filterGrad, wasmLoops: req.wasmLoops });
     await tf.setBackend('wasm');
     await tf.ready();
+    // As the app: a helper thread for the filter gradient where XNNPACK has two or more (unless --no-helper).
+    const helper = req.filterGradHelper && startFilterGradHelper();
+    if (helper) await waitForFilterGradHelper();
     instrumentWasmKernels();
     const [simd, threads] = await Promise.all([tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
     const info = DATASET_INFO.mnist;
@@ -52,7 +56,7 @@ self.onmessage = async (e: MessageEvent<ProfileRequest>) => {
         clock: 'wall time (worker)',
         setup:
           `tfjs ${tf.version.tfjs}, wasm in Chromium's worker: SIMD ${simd}, threads ${threads} (XNNPACK threads ${getThreadsCount()}, ` +
-          `crossOriginIsolated ${self.crossOriginIsolated}), filter gradient ${req.filterGrad === 'direct' ? 'direct' : `GEMM ${req.filterGemm}`}, ${req.wasmLoops ? 'WASM' : 'JS'} copy loops; ${req.method}, batch ${req.batch} (${2 * req.batch} views)`,
+          `crossOriginIsolated ${self.crossOriginIsolated}), filter gradient ${req.filterGrad === 'direct' ? `direct${helper ? ' with a helper thread' : ''}` : `GEMM ${req.filterGemm}`}, ${req.wasmLoops ? 'WASM' : 'JS'} copy loops; ${req.method}, batch ${req.batch} (${2 * req.batch} views)`,
       });
       self.postMessage({ result });
     } finally {

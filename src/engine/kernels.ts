@@ -7,7 +7,8 @@
  * (engine/wasmLoops.ts). Each is checked against the CPU backend in kernels.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FILTER_GRAD_TILES, wasmLoopsFor, type FilterGradKernels, type WasmLoops } from './wasmLoops';
+import { filterGradImages, type FilterGradHelper, type FilterGradJob } from './filterGradDirect';
+import { wasmLoopsFor, type FilterGradKernels, type WasmLoops } from './wasmLoops';
 
 /** What our WASM kernels use of tfjs-backend-wasm's backend (its tensors live on the WASM heap). */
 interface WasmBackend {
@@ -193,20 +194,13 @@ function backpropFilter(x: tf.TensorInfo, dy: tf.TensorInfo, a: BackpropFilterAt
 }
 
 /**
- * Bytes of x and dy a block of images may take: every tile of a block streams over the block's images, which
- * must stay in cache from one tile to the next. One image a block (the model's layers take 37–75 KB an image) ran
- * as fast as 3 or 6 and faster than 16 (layer 2: 8–13 vs 13–14 ms in Chromium); small images are grouped, for
- * fewer calls.
- */
-const FILTER_GRAD_BLOCK_BYTES = 64 * 1024;
-
-/**
- * The filter gradient straight from x and dy, without im2col: dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·sh + kh − pt,
- * ow·sw + kw − pl, ci] · dy[n, oh, ow, co] over the positions inside the image. Per block of images (in cache), per
- * tap (kh, kw) and per tile of 4 input × 8 output channels, one WebAssembly call (engine/wasmLoops.ts,
- * FilterGradTile) keeps the tile's 32 sums in 8 SIMD registers over all the tap's valid positions of the block,
- * then adds them to dW. Channels that do not fill such tiles take the narrower tiles of FILTER_GRAD_TILES (4 × 4,
- * 4 × 1, and 1 × 16/8/4/1 for input channels beyond a multiple of 4, e.g. a one-channel first layer).
+ * The filter gradient straight from x and dy, without im2col (engine/filterGradDirect.ts): dW[kh, kw, ci, co] =
+ * Σ_{n, oh, ow} x[n, oh·sh + kh − pt, ow·sw + kw − pl, ci] · dy[n, oh, ow, co] over the positions inside the image,
+ * per block of images (in cache), per tap (kh, kw) and per tile of 4 input × 8 output channels, one WebAssembly call
+ * (engine/wasmLoops.ts, FilterGradTile) keeping the tile's 32 sums in 8 SIMD registers. Channels that do not fill
+ * such tiles take the narrower tiles of FILTER_GRAD_TILES (4 × 4, 4 × 1, and 1 × 16/8/4/1 for input channels beyond
+ * a multiple of 4, e.g. a one-channel first layer). With a helper thread (setFilterGradHelper: where XNNPACK has
+ * a pool of two or more threads, which waits while this kernel runs), the helper sums half of the images.
  * The im2col path writes and rereads Pᵀ (9·Cin floats per output position) and its GEMM streams the long
  * reduction (K = N·OH·OW) from memory; here x and dy are read from cache. Measured in Chromium (SimCLR step,
  * batch 128, two views; 4 alternating runs each): the three layers' filter gradients 42–62 ms a step, against
@@ -215,58 +209,63 @@ const FILTER_GRAD_BLOCK_BYTES = 64 * 1024;
 function backpropFilterDirect(
   x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, filterShape: [number, number, number, number], tiles: FilterGradKernels, backend: WasmBackend,
 ): tf.TensorInfo {
-  const { batchSize: n, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO, strideHeight: sh, strideWidth: sw, filterHeight: KH, filterWidth: KW } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
   const out = backend.makeOutput([...filterShape], 'float32');
-  // After the last allocation: offsets, and the view that zeroes dW (the heap is reused).
-  const xPtr = backend.getMemoryOffset(x.dataId);
-  const dyPtr = backend.getMemoryOffset(dy.dataId);
-  const dwPtr = backend.getMemoryOffset(out.dataId);
-  heap(backend, out).fill(0);
-  if (n * OH * OW === 0) return out;
-  // Channel groups: [first channel, tile width, tile count].
-  const groups = (total: number, widths: readonly number[]): [number, number, number][] => {
-    const g: [number, number, number][] = [];
-    let at = 0;
-    for (const w of widths) {
-      const count = Math.floor((total - at) / w);
-      if (count) g.push([at, w, count]);
-      at += count * w;
-    }
-    return g;
+  // Heap offsets stay put; views are taken after each allocation (growing the heap detaches older ones).
+  const job: FilterGradJob = {
+    x: backend.getMemoryOffset(x.dataId),
+    dy: backend.getMemoryOffset(dy.dataId),
+    dw: backend.getMemoryOffset(out.dataId),
+    n: info.batchSize,
+    H: info.inHeight,
+    W: info.inWidth,
+    C: info.inChannels,
+    OH: info.outHeight,
+    OW: info.outWidth,
+    CO: info.outChannels,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    KH: info.filterHeight,
+    KW: info.filterWidth,
+    pt: info.padInfo.top,
+    pl: info.padInfo.left,
+    from: 0,
+    to: info.batchSize,
   };
-  const ciGroups = groups(C, [4, 1]);
-  const coGroups = { 4: groups(CO, FILTER_GRAD_TILES[4]), 1: groups(CO, FILTER_GRAD_TILES[1]) };
-  const xImg = 4 * H * W * C;
-  const dyImg = 4 * OH * OW * CO;
-  const block = Math.max(1, Math.floor(FILTER_GRAD_BLOCK_BYTES / (xImg + dyImg)));
-  for (let b0 = 0; b0 < n; b0 += block) {
-    const images = Math.min(block, n - b0);
-    for (let kh = 0; kh < KH; kh++) {
-      // Output rows (columns) whose input row oh·sh + kh − pt (column ow·sw + kw − pl) lies inside the image.
-      const ohLo = Math.min(OH, Math.max(0, Math.ceil((pt - kh) / sh)));
-      const ohHi = Math.max(ohLo, Math.min(OH, Math.floor((H - 1 + pt - kh) / sh) + 1));
-      if (ohHi === ohLo) continue;
-      for (let kw = 0; kw < KW; kw++) {
-        const owLo = Math.min(OW, Math.max(0, Math.ceil((pl - kw) / sw)));
-        const owHi = Math.max(owLo, Math.min(OW, Math.floor((W - 1 + pl - kw) / sw) + 1));
-        if (owHi === owLo) continue;
-        const xs = xPtr + 4 * ((b0 * H + ohLo * sh + kh - pt) * W + owLo * sw + kw - pl) * C;
-        const ds = dyPtr + 4 * ((b0 * OH + ohLo) * OW + owLo) * CO;
-        const ws = dwPtr + 4 * (kh * KW + kw) * C * CO;
-        for (const [ci0, ciw, ciTiles] of ciGroups) {
-          for (const [co0, cow, coTiles] of coGroups[ciw as 4 | 1]) {
-            tiles[`c${ciw as 4 | 1}x${cow as 1 | 4 | 8 | 16}`](
-              xs + 4 * ci0, ds + 4 * co0, ws + 4 * (ci0 * CO + co0), ciTiles, coTiles, images, ohHi - ohLo, owHi - owLo,
-              xImg, dyImg, 4 * sh * W * C, 4 * OW * CO, 4 * sw * C, 4 * CO, 4 * CO,
-            );
-          }
-        }
-      }
-    }
+  heap(backend, out).fill(0);
+  const h = job.n > 1 ? helperFor(backend) : null;
+  if (!h) {
+    filterGradImages(tiles, job);
+    return out;
+  }
+  // The helper sums the second half of the images into its own dW, added to ours once both are done.
+  const part = backend.makeOutput([...filterShape], 'float32');
+  try {
+    heap(backend, part).fill(0);
+    const mid = Math.ceil(job.n / 2);
+    h.run({ ...job, dw: backend.getMemoryOffset(part.dataId), from: mid }, () => filterGradImages(tiles, { ...job, to: mid }));
+    const ours = heap(backend, out);
+    const theirs = heap(backend, part);
+    for (let i = 0; i < ours.length; i++) ours[i] = ours[i]! + theirs[i]!;
+  } finally {
+    backend.disposeData(part.dataId);
   }
   return out;
+}
+
+let helper: { helper: FilterGradHelper; memory: WebAssembly.Memory } | null = null;
+
+/**
+ * Gives the direct filter gradient a helper thread (see backpropFilterDirect) that runs the tiles on `memory`, or
+ * takes it away (null). It serves only a backend on that memory.
+ */
+export function setFilterGradHelper(h: FilterGradHelper | null, memory?: WebAssembly.Memory): void {
+  helper = h && memory ? { helper: h, memory } : null;
+}
+
+/** The helper for this backend, if one serves its memory and is ready. */
+function helperFor(backend: WasmBackend): FilterGradHelper | null {
+  const memory = (backend as unknown as { wasm?: { wasmMemory?: WebAssembly.Memory } }).wasm?.wasmMemory;
+  return helper && helper.memory === memory && helper.helper.ready ? helper.helper : null;
 }
 
 /**

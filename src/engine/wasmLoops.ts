@@ -327,6 +327,16 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   ]);
 }
 
+/** The direct filter gradient's tiles on a WebAssembly memory (a helper thread's own instance on a shared one), or null where WASM SIMD is missing. */
+export function filterGradTilesFor(memory: WebAssembly.Memory): FilterGradKernels | null {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  try {
+    return new WebAssembly.Instance(new WebAssembly.Module(filterGradModuleBytes(shared)), { env: { memory } }).exports as unknown as FilterGradKernels;
+  } catch {
+    return null;
+  }
+}
+
 const cache = new WeakMap<object, WasmLoops | null>();
 
 /** The loops bound to a tfjs-backend-wasm backend's memory, or null (then use JS). */
@@ -346,13 +356,7 @@ export function wasmLoopsFor(backend: unknown): WasmLoops | null {
       } catch {
         scatter4 = null;
       }
-      let filterGrad: FilterGradKernels | null = null;
-      try {
-        filterGrad = new WebAssembly.Instance(new WebAssembly.Module(filterGradModuleBytes(shared)), { env: { memory } }).exports as unknown as FilterGradKernels;
-      } catch {
-        filterGrad = null;
-      }
-      loops = { scatter: base.scatter, copyRuns: base.copyRuns, scatter4, filterGrad };
+      loops = { scatter: base.scatter, copyRuns: base.copyRuns, scatter4, filterGrad: filterGradTilesFor(memory) };
     }
   } catch {
     loops = null;

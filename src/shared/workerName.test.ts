@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, withDataset, withMethod } from './config';
-import { configFromWorkerName, trainWorkerName, wasmThreadsFromWorkerName } from './workerName';
+import { configFromWorkerName, trainWorkerName, wasmThreadsFromWorkerName, wasmThreadsFromQuery } from './workerName';
 
 describe('the training worker name', () => {
   it('carries the config it prepares for, whole', () => {
@@ -30,5 +30,24 @@ describe('the training worker name', () => {
     expect(wasmThreadsFromWorkerName(trainWorkerName(c))).toBeNull();
     for (const bad of ['train threads=0', 'train threads=17', 'train threads=-1', 'train threads=2.5', 'train threads=', 'train threads=999', 'tsne threads=2'])
       expect(wasmThreadsFromWorkerName(bad)).toBeNull();
+  });
+});
+
+describe('?threads= in the address', () => {
+  it('gives a whole number from 1 to 16, and nothing without the parameter', () => {
+    expect(wasmThreadsFromQuery('?threads=2')).toEqual({ threads: 2, error: null });
+    expect(wasmThreadsFromQuery('?test&threads=16')).toEqual({ threads: 16, error: null });
+    expect(wasmThreadsFromQuery('')).toEqual({ threads: null, error: null });
+    expect(wasmThreadsFromQuery('?test')).toEqual({ threads: null, error: null });
+  });
+
+  it('rejects anything else with a message that shows the value, shortened', () => {
+    for (const bad of ['0', '17', '1e1', '-2', '2.5', ' 2', '', 'two', '99999999999999999999999']) {
+      const r = wasmThreadsFromQuery(`?threads=${encodeURIComponent(bad)}`);
+      expect(r.threads, bad).toBeNull();
+      expect(r.error, bad).toMatch(/^ignored threads=".*" in the address: a whole number from 1 to 16/);
+    }
+    expect(wasmThreadsFromQuery(`?threads=${'9'.repeat(200)}`).error).toContain(`"${'9'.repeat(20)}…"`);
+    expect(wasmThreadsFromQuery('?threads=%3Cscript%3E').error).toContain('"<script>"');
   });
 });

@@ -42,3 +42,17 @@ export function wasmThreadsFromWorkerName(name: string): number | null {
   const n = Number(t);
   return n >= 1 && n <= MAX_NAMED_THREADS ? n : null;
 }
+
+/**
+ * `?threads=N` in the page's address (not the share link's hash: a thread count belongs to a machine, not to a
+ * config): XNNPACK's pool size on the WASM backend, a whole number from 1 to 16, for a user who wants more of a
+ * machine's cores than the default half (engine/wasmThreads.ts), and for tests. Absent: null and no error.
+ */
+export function wasmThreadsFromQuery(search: string): { threads: number | null; error: string | null } {
+  const raw = new URLSearchParams(search).get('threads');
+  if (raw === null) return { threads: null, error: null };
+  const n = /^\d{1,2}$/.test(raw) ? Number(raw) : NaN;
+  if (n >= 1 && n <= MAX_NAMED_THREADS) return { threads: n, error: null };
+  const shown = raw.length > 20 ? `${raw.slice(0, 20)}…` : raw;
+  return { threads: null, error: `ignored threads=${JSON.stringify(shown)} in the address: a whole number from 1 to ${MAX_NAMED_THREADS} (the WASM backend uses half the cores)` };
+}

@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import { withDataset, type TrainConfig } from '../shared/config';
 import { parseShareHash, shareHash } from '../shared/share';
-import { trainWorkerName } from '../shared/workerName';
+import { trainWorkerName, wasmThreadsFromQuery } from '../shared/workerName';
 import { holdBackgroundRedraws } from '../ui/redrawHold';
 import { drawingFlag } from '../ui/pageDrawing';
 import { toRunMetrics, trackRun, type RunHandle } from './history';
@@ -62,7 +62,9 @@ function getTrainApi(): Comlink.Remote<TrainWorkerApi> {
   if (!trainApi) {
     // The worker's name carries the config it gets ready for as soon as its script has run (see prepare() there):
     // a message would wait for this thread, which is busy evaluating plotly at that moment.
-    const w = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name: trainWorkerName(store.getState().config) });
+    const { threads } = wasmThreadsFromQuery(location.search);
+    const name = trainWorkerName(store.getState().config, threads === null ? {} : { wasmThreads: threads });
+    const w = new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module', name });
     trainWorker = w;
     w.addEventListener('error', (e) => {
       // An uncaught error in the worker (it may live on) or a script that failed to load (it never started).
@@ -461,11 +463,12 @@ export function openLesson(id: string | null): void {
   writeHash();
 }
 
-/** Reads the config, hidden controls and lesson from the URL hash; rejected values are listed as notices. */
+/** Reads the config, hidden controls and lesson from the URL hash; rejected values (and a bad ?threads=) are listed as notices. */
 export function loadConfigFromUrl(): void {
   const before = store.getState().config.dataset;
   const { config, errors, hidden, lesson } = parseShareHash(location.hash);
-  store.setState({ config, notices: errors, hidden, lesson });
+  const threads = wasmThreadsFromQuery(location.search).error;
+  store.setState({ config, notices: threads ? [...errors, threads] : errors, hidden, lesson });
   if (config.dataset !== before && store.getState().heldOut) void loadDataset();
 }
 

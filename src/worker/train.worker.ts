@@ -37,6 +37,7 @@ import { restoreTrainer, snapshotTrainer, type TrainerSnapshot } from '../engine
 import { destroyDevice, dropBackend, fallbackBackend, lostDevice, watchDevice, type DeviceWatch } from '../engine/backendFallback';
 import { registerKernelFixes } from '../engine/kernels';
 import { configureWasmThreads } from '../engine/wasmThreads';
+import { filterGradHelperJobs, startFilterGradHelper } from './filterGradHelper';
 import { gunzipResponse } from '../engine/gunzip';
 import { configFromWorkerName, wasmThreadsFromWorkerName } from '../shared/workerName';
 
@@ -231,7 +232,10 @@ async function useBackend(config: TrainConfig): Promise<BackendInfo> {
   if (info) await tf.setBackend(info.name);
   else {
     info = await chooseBackend(config.backend, env);
-    if (info.name === 'wasm') info = { ...info, reason: `${info.reason} (${wasmThreadsNote()})` };
+    if (info.name === 'wasm') {
+      const helper = info.name === tf.getBackend() && startFilterGradHelper();
+      info = { ...info, reason: `${info.reason} (${wasmThreadsNote()}${helper ? ', and a helper thread for the filter gradient' : ''})` };
+    }
     backendCache.set(config.backend, info);
   }
   currentBackend = info.name;
@@ -818,10 +822,10 @@ const api = {
     return timeline.slice();
   },
 
-  /** Live tensor count, for leak checks from tests. */
-  memory(): Promise<{ numTensors: number; backend: string; lastRunOutcome: string | null }> {
+  /** Live tensor count, for leak checks from tests; and how many filter gradients the helper thread shared. */
+  memory(): Promise<{ numTensors: number; backend: string; lastRunOutcome: string | null; filterGradHelperJobs: number }> {
     // Between the sections that switch backends (in the middle of a switch tfjs has no backend to ask).
-    return exclusive(async () => ({ numTensors: tf.memory().numTensors, backend: tf.getBackend(), lastRunOutcome }));
+    return exclusive(async () => ({ numTensors: tf.memory().numTensors, backend: tf.getBackend(), lastRunOutcome, filterGradHelperJobs: filterGradHelperJobs() }));
   },
 };
 
