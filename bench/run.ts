@@ -5,6 +5,9 @@
  * 30 s training run with the live t-SNE map; and ms per step of every method (MoCo, BYOL, …) on WASM in Chromium,
  * as a ratio to SimCLR's.
  *   npm run bench [-- --quick | --all]   (--quick: fewer steps, no software WebGPU; --all: adds the CPU backend)
+ *   npm run bench -- --rounds N          only the WASM step against PyTorch, in N interleaved rounds (PyTorch, then
+ *                                        Chromium WASM with the app's threads and with 2, then PyTorch again, …): a
+ *                                        ratio for each round and their median, for a machine whose speed drifts
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,10 +24,21 @@ import { augParams, Trainer } from '../src/engine/trainer';
 import type { BenchResult } from './browser';
 import { makeJpeg, makePng } from '../src/test/pngFixtures';
 import { firstLoss, fmt, longTasks } from './app';
+import type { Browser } from '@playwright/test';
 import { closeAll, launchChromium, runMain, serve } from './harness';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QUICK = process.argv.includes('--quick');
+const ROUNDS = (() => {
+  const i = process.argv.indexOf('--rounds');
+  if (i < 0) return 0;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1 || n > 50) {
+    console.error('bench: --rounds takes a whole number from 1 to 50');
+    process.exit(2);
+  }
+  return n;
+})();
 const BATCH = 128;
 const PORT = 4180;
 
@@ -92,18 +106,68 @@ function augCases(): [string, [number, number, number, number], TrainConfig][] {
   ];
 }
 
+/** One Chromium run of the default SimCLR config on WASM: the median step in ms (the first two left out), and the threads. */
+async function chromiumWasmStep(browser: Browser, base: string, steps: number, threads?: number): Promise<{ ms: number; label: string }> {
+  const page = await browser.newPage();
+  await page.goto(`${base}bench/browser.html`);
+  const cfg: TrainConfig = { ...DEFAULT_CONFIG, backend: 'wasm', batchSize: BATCH, steps: steps + 2, warmupSteps: 1, evalEvery: 0 };
+  const r = (await page.evaluate(
+    ([c, t]) => (window as unknown as { runBench(c: unknown, t?: number): Promise<BenchResult> }).runBench(c, t ?? undefined),
+    [cfg, threads ?? null] as const,
+  )) as BenchResult;
+  await page.close();
+  if (r.error) throw new Error(`Chromium WASM run failed: ${r.error}`);
+  const t = /\((\d+) threads?/.exec(r.reason)?.[1] ?? '?';
+  return { ms: median(r.stepMs.slice(2)), label: `${t} thread${t === '1' ? '' : 's'}${threads ? '' : ' (app)'}${r.reason.includes('helper') ? ' + filter-gradient helper' : ''}` };
+}
+
+/**
+ * `--rounds N`: PyTorch, then Chromium WASM with the app's thread count and with 2 threads, then PyTorch again, …
+ * Each round's ratio divides its Chromium time by the faster of the PyTorch runs just before and after it.
+ */
+async function interleavedRounds(browser: Browser, base: string): Promise<void> {
+  const torch = [torchReference()];
+  if (!torch[0]) throw new Error('--rounds needs the PyTorch reference (python3-torch)');
+  const rounds: { app: { ms: number; label: string }; two: { ms: number; label: string } | null; torch: number }[] = [];
+  for (let k = 0; k < ROUNDS; k++) {
+    console.log(`round ${k + 1} of ${ROUNDS}: Chromium WASM…`);
+    const app = await chromiumWasmStep(browser, base, 20);
+    const two = availableParallelism() < 4 ? await chromiumWasmStep(browser, base, 20, 2) : null;
+    console.log('  PyTorch…');
+    torch.push(torchReference());
+    const around = [torch[k], torch[k + 1]].filter((r): r is NonNullable<typeof r> => r !== null).map((r) => r.ms);
+    rounds.push({ app, two, torch: Math.min(...around) });
+    console.log(`  PyTorch ${around.map((m) => m.toFixed(1)).join(' and ')} ms; WASM ${app.label} ${app.ms.toFixed(1)} ms${two ? `, ${two.label} ${two.ms.toFixed(1)} ms` : ''}`);
+  }
+  console.log(`\n== SimCLR step against PyTorch ${torch[0].version} CPU (2 threads), ${ROUNDS} interleaved rounds (small CNN, 28×28 MNIST, batch 128, augmentation included) ==`);
+  console.log('round   PyTorch ms   WASM app ms   × PyTorch   WASM 2 threads ms   × PyTorch');
+  rounds.forEach((r, k) => {
+    const two = r.two ? `${r.two.ms.toFixed(1).padStart(17)}   ${(r.two.ms / r.torch).toFixed(2).padStart(9)}` : '';
+    console.log(`${String(k + 1).padStart(5)}   ${r.torch.toFixed(1).padStart(10)}   ${r.app.ms.toFixed(1).padStart(11)}   ${(r.app.ms / r.torch).toFixed(2).padStart(9)}   ${two}`);
+  });
+  const med = (xs: number[]) => median(xs).toFixed(2);
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+  const appRatios = rounds.map((r) => r.app.ms / r.torch);
+  console.log(`median ratio, WASM ${rounds[0]!.app.label}: ${med(appRatios)} (${range(appRatios)})`);
+  const twoRatios = rounds.flatMap((r) => (r.two ? [r.two.ms / r.torch] : []));
+  if (twoRatios.length) console.log(`median ratio, WASM ${rounds[0]!.two!.label}: ${med(twoRatios)} (${range(twoRatios)})`);
+}
+
 async function main(): Promise<void> {
   const rows: { where: string; backend: string; ms: number; note?: string }[] = [];
   // PyTorch's own time varies by a third from run to run on this shared 2-core machine: it runs before the
   // Chromium WASM measurement and right after it, and the ratios use the faster of the two (the harder target).
-  console.log('PyTorch reference (CPU, 2 threads)…');
-  const torchRuns = [torchReference()].filter((r): r is NonNullable<typeof r> => r !== null);
+  // (--rounds measures only the interleaved comparison, in Chromium.)
+  if (!ROUNDS) console.log('PyTorch reference (CPU, 2 threads)…');
+  const torchRuns = ROUNDS ? [] : [torchReference()].filter((r): r is NonNullable<typeof r> => r !== null);
 
-  console.log('Node, tfjs WASM…');
-  rows.push({ where: 'node', backend: 'wasm', ms: await nodeWasm(QUICK ? 5 : 15) });
-  console.log(`  node wasm: ${rows[0]!.ms.toFixed(1)} ms/step`);
-  console.log('Node, augmentation throughput…');
-  const aug = await nodeAugment();
+  if (!ROUNDS) {
+    console.log('Node, tfjs WASM…');
+    rows.push({ where: 'node', backend: 'wasm', ms: await nodeWasm(QUICK ? 5 : 15) });
+    console.log(`  node wasm: ${rows[0]!.ms.toFixed(1)} ms/step`);
+    console.log('Node, augmentation throughput…');
+  }
+  const aug = ROUNDS ? [] : await nodeAugment();
 
   console.log('Building the app and the bench page…');
   const outDir = `${ROOT}bench/out/dist`;
@@ -137,6 +201,10 @@ async function main(): Promise<void> {
       const cfg: TrainConfig = { ...DEFAULT_CONFIG, backend: 'wasm', batchSize: BATCH, steps: 6, warmupSteps: 1, evalEvery: 0 };
       await page.evaluate((c) => (window as unknown as { runBench(c: unknown): Promise<BenchResult> }).runBench(c), cfg);
       await page.close();
+    }
+    if (ROUNDS) {
+      await interleavedRounds(browser, base);
+      return;
     }
     for (const [i, p] of plan.entries()) {
       console.log(`Chromium, ${p.backend}${p.threads ? `, ${p.threads} XNNPACK threads` : ''}…`);
