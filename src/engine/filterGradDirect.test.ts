@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONTROL_BYTES, filterGradImages, FilterGradHelper, type FilterGradJob } from './filterGradDirect';
+import { CONTROL_BYTES, filterGradImages, FilterGradHelper, FilterGradHelperTimeout, type FilterGradJob } from './filterGradDirect';
 import { mulberry32 } from './rng';
 import { filterGradTilesFor } from './wasmLoops';
 
@@ -156,6 +156,7 @@ describe('a helper thread for the filter gradient', () => {
     expect(helper.ready).toBe(true);
     const j = makeJob(GEOMETRIES[0]!, 6);
     expect(() => helper.run({ ...j, dw: second(j), from: 2 }, () => filterGradImages(tiles, { ...j, to: 2 }))).toThrow(/did not answer in 0.1 s/);
+    expect(() => helper.run({ ...j, dw: second(j), from: 2 }, () => undefined)).toThrow(FilterGradHelperTimeout);
     expect(helper.ready).toBe(false);
   });
 });

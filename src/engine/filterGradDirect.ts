@@ -140,6 +140,9 @@ export function serveFilterGrad(ctl: Int32Array, tiles: FilterGradKernels): void
   }
 }
 
+/** A helper that has not answered: it may still write to its job's dW later, so that memory is not to be reused. */
+export class FilterGradHelperTimeout extends Error {}
+
 /** The caller's side of a helper: hands it a job and waits for it. */
 export class FilterGradHelper {
   private seq = 0;
@@ -174,7 +177,7 @@ export class FilterGradHelper {
       if (left <= 0) {
         // Never again: a late answer would write to a dW the caller has given up.
         Atomics.store(c, FAILED, 1);
-        throw new Error(`the filter-gradient helper thread did not answer in ${this.timeoutMs / 1000} s`);
+        throw new FilterGradHelperTimeout(`the filter-gradient helper thread did not answer in ${this.timeoutMs / 1000} s`);
       }
       Atomics.wait(c, DONE, done, left);
     }

@@ -7,7 +7,7 @@
  * (engine/wasmLoops.ts). Each is checked against the CPU backend in kernels.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { filterGradImages, type FilterGradHelper, type FilterGradJob } from './filterGradDirect';
+import { filterGradImages, FilterGradHelperTimeout, type FilterGradHelper, type FilterGradJob } from './filterGradDirect';
 import { wasmLoopsFor, type FilterGradKernels, type WasmLoops } from './wasmLoops';
 
 /** What our WASM kernels use of tfjs-backend-wasm's backend (its tensors live on the WASM heap). */
@@ -239,6 +239,7 @@ function backpropFilterDirect(
   }
   // The helper sums the second half of the images into its own dW, added to ours once both are done.
   const part = backend.makeOutput([...filterShape], 'float32');
+  let free = true;
   try {
     heap(backend, part).fill(0);
     const mid = Math.ceil(job.n / 2);
@@ -246,8 +247,12 @@ function backpropFilterDirect(
     const ours = heap(backend, out);
     const theirs = heap(backend, part);
     for (let i = 0; i < ours.length; i++) ours[i] = ours[i]! + theirs[i]!;
+  } catch (e) {
+    // A helper that did not answer may write there yet: its dW stays allocated (a few KB, once: it is not used again).
+    free = !(e instanceof FilterGradHelperTimeout);
+    throw e;
   } finally {
-    backend.disposeData(part.dataId);
+    if (free) backend.disposeData(part.dataId);
   }
   return out;
 }
