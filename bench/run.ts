@@ -136,6 +136,10 @@ async function interleavedRounds(browser: Browser, base: string): Promise<void> 
     console.log('  PyTorch…');
     torch.push(torchReference());
     const around = [torch[k], torch[k + 1]].filter((r): r is NonNullable<typeof r> => r !== null).map((r) => r.ms);
+    if (!around.length) {
+      console.log('  (no PyTorch time beside this round: left out)');
+      continue;
+    }
     rounds.push({ app, two, torch: Math.min(...around) });
     console.log(`  PyTorch ${around.map((m) => m.toFixed(1)).join(' and ')} ms; WASM ${app.label} ${app.ms.toFixed(1)} ms${two ? `, ${two.label} ${two.ms.toFixed(1)} ms` : ''}`);
   }
@@ -145,6 +149,7 @@ async function interleavedRounds(browser: Browser, base: string): Promise<void> 
     const two = r.two ? `${r.two.ms.toFixed(1).padStart(17)}   ${(r.two.ms / r.torch).toFixed(2).padStart(9)}` : '';
     console.log(`${String(k + 1).padStart(5)}   ${r.torch.toFixed(1).padStart(10)}   ${r.app.ms.toFixed(1).padStart(11)}   ${(r.app.ms / r.torch).toFixed(2).padStart(9)}   ${two}`);
   });
+  if (!rounds.length) throw new Error('no round had a PyTorch time beside it');
   const med = (xs: number[]) => median(xs).toFixed(2);
   const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
   const appRatios = rounds.map((r) => r.app.ms / r.torch);

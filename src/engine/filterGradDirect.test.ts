@@ -142,6 +142,23 @@ describe('a helper thread for the filter gradient', () => {
     expect(helper.jobs).toBe(3 * GEOMETRIES.length);
   }, 30_000);
 
+  it('when the caller’s own half throws, waits for the helper’s half before rethrowing (its dW may then be freed)', async () => {
+    const helper = await startHelper();
+    // Large enough that the helper's half takes milliseconds.
+    const g: Geometry = { n: 48, H: 28, W: 28, C: 16, CO: 32, sh: 2, sw: 2, KH: 3, KW: 3 };
+    const j = makeJob(g, 77);
+    expect(() =>
+      helper.run({ ...j, dw: second(j), from: 24 }, () => {
+        throw new Error('ours broke');
+      }),
+    ).toThrow('ours broke');
+    // Read at once: the helper's half is complete (with ours added now, dW is the definition's).
+    filterGradImages(tiles, { ...j, to: 24 });
+    addSecond(j);
+    expectDw(j, 'after our half threw');
+    expect(helper.ready).toBe(true);
+  }, 30_000);
+
   it('throws when the helper fails, and is no longer ready', async () => {
     const helper = await startHelper(true);
     const j = makeJob(GEOMETRIES[0]!, 5);
@@ -155,8 +172,11 @@ describe('a helper thread for the filter gradient', () => {
     const helper = new FilterGradHelper(ctl, 100);
     expect(helper.ready).toBe(true);
     const j = makeJob(GEOMETRIES[0]!, 6);
-    expect(() => helper.run({ ...j, dw: second(j), from: 2 }, () => filterGradImages(tiles, { ...j, to: 2 }))).toThrow(/did not answer in 0.1 s/);
-    expect(() => helper.run({ ...j, dw: second(j), from: 2 }, () => undefined)).toThrow(FilterGradHelperTimeout);
+    expect(() => helper.run({ ...j, dw: second(j), from: 2 }, () => filterGradImages(tiles, { ...j, to: 2 }))).toThrow(FilterGradHelperTimeout);
     expect(helper.ready).toBe(false);
+    // Not used again: it refuses a job at once.
+    const t0 = performance.now();
+    expect(() => helper.run({ ...j, dw: second(j), from: 2 }, () => undefined)).toThrow(/helper thread failed/);
+    expect(performance.now() - t0).toBeLessThan(50);
   });
 });

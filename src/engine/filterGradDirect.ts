@@ -125,7 +125,8 @@ export function serveFilterGrad(ctl: Int32Array, tiles: FilterGradKernels): void
   let seen = Atomics.load(ctl, SEQ);
   Atomics.store(ctl, READY, 1);
   for (;;) {
-    Atomics.wait(ctl, SEQ, seen);
+    // Only a new sequence number is a job (a stray wake-up must not run the last one again).
+    while (Atomics.load(ctl, SEQ) === seen) Atomics.wait(ctl, SEQ, seen);
     seen = Atomics.load(ctl, SEQ);
     try {
       filterGradImages(tiles, readJob(ctl));
@@ -140,8 +141,11 @@ export function serveFilterGrad(ctl: Int32Array, tiles: FilterGradKernels): void
   }
 }
 
+/** The helper thread failed (an error in its job, or no answer): its dW is not to be used, nor the helper again. */
+export class FilterGradHelperFailure extends Error {}
+
 /** A helper that has not answered: it may still write to its job's dW later, so that memory is not to be reused. */
-export class FilterGradHelperTimeout extends Error {}
+export class FilterGradHelperTimeout extends FilterGradHelperFailure {}
 
 /** The caller's side of a helper: hands it a job and waits for it. */
 export class FilterGradHelper {
@@ -161,16 +165,30 @@ export class FilterGradHelper {
   }
 
   /**
-   * Runs `theirs` on the helper while `ours` runs here, and returns when both are done. Throws if the helper fails
-   * or does not answer in time (its dW is then not to be used).
+   * Runs `theirs` on the helper while `ours` runs here, and returns when both are done. Throws if the helper has
+   * failed (then it posts nothing), fails now, or does not answer in time (FilterGradHelperTimeout): its dW is then
+   * not to be used. Even when `ours` throws it waits for the helper before rethrowing, so that the caller may free
+   * the helper's dW.
    */
   run(theirs: FilterGradJob, ours: () => void): void {
     const c = this.ctl;
+    if (Atomics.load(c, FAILED)) throw new FilterGradHelperFailure('the filter-gradient helper thread failed');
     JOB_FIELDS.forEach((f, i) => (c[FIELDS + i] = theirs[f] | 0));
     const seq = (this.seq = (this.seq + 1) | 0);
     Atomics.store(c, SEQ, seq);
     Atomics.notify(c, SEQ);
-    ours();
+    try {
+      ours();
+    } finally {
+      this.wait(seq);
+    }
+    if (Atomics.load(c, FAILED)) throw new FilterGradHelperFailure('the filter-gradient helper thread failed');
+    this.jobs++;
+  }
+
+  /** Waits until the helper has done job `seq`; throws FilterGradHelperTimeout after `timeoutMs`. */
+  private wait(seq: number): void {
+    const c = this.ctl;
     const deadline = performance.now() + this.timeoutMs;
     for (let done = Atomics.load(c, DONE); done !== seq; done = Atomics.load(c, DONE)) {
       const left = deadline - performance.now();
@@ -181,7 +199,5 @@ export class FilterGradHelper {
       }
       Atomics.wait(c, DONE, done, left);
     }
-    if (Atomics.load(c, FAILED)) throw new Error('the filter-gradient helper thread failed');
-    this.jobs++;
   }
 }

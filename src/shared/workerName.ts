@@ -54,5 +54,5 @@ export function wasmThreadsFromQuery(search: string): { threads: number | null; 
   const n = /^\d{1,2}$/.test(raw) ? Number(raw) : NaN;
   if (n >= 1 && n <= MAX_NAMED_THREADS) return { threads: n, error: null };
   const shown = raw.length > 20 ? `${raw.slice(0, 20)}…` : raw;
-  return { threads: null, error: `ignored threads=${JSON.stringify(shown)} in the address: a whole number from 1 to ${MAX_NAMED_THREADS} (the WASM backend uses half the cores)` };
+  return { threads: null, error: `ignored threads=${JSON.stringify(shown)} in the address: a whole number from 1 to ${MAX_NAMED_THREADS} (the WASM backend uses half the cores, at most 4)` };
 }

@@ -8,6 +8,6 @@ import { filterGradTilesFor } from '../engine/wasmLoops';
 
 self.onmessage = (e: MessageEvent<{ memory: WebAssembly.Memory; ctl: Int32Array }>) => {
   const tiles = filterGradTilesFor(e.data.memory);
-  // Without tiles the helper never says it is ready, and the training worker computes every tap itself.
+  // Without tiles the helper never says it is ready, and the training worker sums every image itself.
   if (tiles) serveFilterGrad(e.data.ctl, tiles);
 };

@@ -2,8 +2,8 @@
  * Starts the direct filter gradient's helper thread (engine/filterGradDirect.ts, worker/filterGrad.worker.ts) for
  * the active WASM backend, where XNNPACK has a pool of two or more threads: the gradient is our kernel, not
  * XNNPACK's, so without a helper it runs on one thread while the pool waits. The helper only counts as a thread
- * of the pool's budget while that kernel runs, when the pool's own threads are idle. Call in the training worker
- * (the helper blocks in Atomics.wait, which a page's main thread may not).
+ * of the pool's budget while that kernel runs, when the pool's own threads are idle. Call in the training worker:
+ * the kernel blocks in Atomics.wait until the helper is done, which a page's main thread may not.
  */
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -36,7 +36,7 @@ export function startFilterGradHelper(): boolean {
   current?.worker.terminate();
   const ctl = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
   const worker = new Worker(new URL('./filterGrad.worker.ts', import.meta.url), { type: 'module', name: 'filter-gradient' });
-  // A helper that fails to start never says it is ready, and the kernel then keeps every tap on this thread.
+  // A helper that fails to start never says it is ready, and the kernel then sums every image on this thread.
   worker.onerror = (e) => console.error('filter-gradient helper:', e.message);
   worker.postMessage({ memory, ctl });
   const helper = new FilterGradHelper(ctl);

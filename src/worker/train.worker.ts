@@ -37,7 +37,7 @@ import { restoreTrainer, snapshotTrainer, type TrainerSnapshot } from '../engine
 import { destroyDevice, dropBackend, fallbackBackend, lostDevice, watchDevice, type DeviceWatch } from '../engine/backendFallback';
 import { registerKernelFixes } from '../engine/kernels';
 import { configureWasmThreads } from '../engine/wasmThreads';
-import { filterGradHelperJobs, startFilterGradHelper } from './filterGradHelper';
+import { filterGradHelperJobs, startFilterGradHelper, waitForFilterGradHelper } from './filterGradHelper';
 import { gunzipResponse } from '../engine/gunzip';
 import { configFromWorkerName, wasmThreadsFromWorkerName } from '../shared/workerName';
 
@@ -233,7 +233,7 @@ async function useBackend(config: TrainConfig): Promise<BackendInfo> {
   else {
     info = await chooseBackend(config.backend, env);
     if (info.name === 'wasm') {
-      const helper = info.name === tf.getBackend() && startFilterGradHelper();
+      const helper = info.name === tf.getBackend() && startFilterGradHelper() && (await waitForFilterGradHelper(3000));
       info = { ...info, reason: `${info.reason} (${wasmThreadsNote()}${helper ? ', and a helper thread for the filter gradient' : ''})` };
     }
     backendCache.set(config.backend, info);
