@@ -324,6 +324,8 @@ async function continueAfterDeviceLoss(config: TrainConfig, dataset: Dataset, ol
     dropBackend('webgpu');
     for (const [choice, info] of backendCache) if (info.name === 'webgpu') backendCache.delete(choice);
     currentBackend = name;
+    // On WASM, with XNNPACK's pool of 2+ threads, the filter gradient's helper (as for a run begun on WASM).
+    if (name === 'wasm' && startFilterGradHelper()) await waitForFilterGradHelper(3000);
     const trainer = new Trainer(config, dataset);
     try {
       if (from) restoreTrainer(trainer, from);
