@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { filterGradImages, FilterGradHelperFailure, FilterGradHelperTimeout, type FilterGradHelper, type FilterGradJob } from './filterGradDirect';
-import { wasmLoopsFor, type FilterGradKernels, type WasmLoops } from './wasmLoops';
+import { wasmLoopsFor, wasmMemoryOf, type FilterGradKernels, type WasmLoops } from './wasmLoops';
 
 /** What our WASM kernels use of tfjs-backend-wasm's backend (its tensors live on the WASM heap). */
 interface WasmBackend {
@@ -272,8 +272,7 @@ export function setFilterGradHelper(h: FilterGradHelper | null, memory?: WebAsse
 
 /** The helper for this backend, if one serves its memory and is ready. */
 function helperFor(backend: WasmBackend): FilterGradHelper | null {
-  const memory = (backend as unknown as { wasm?: { wasmMemory?: WebAssembly.Memory } }).wasm?.wasmMemory;
-  return helper && helper.memory === memory && helper.helper.ready ? helper.helper : null;
+  return helper && helper.memory === wasmMemoryOf(backend) && helper.helper.ready ? helper.helper : null;
 }
 
 /**

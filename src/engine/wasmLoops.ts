@@ -327,11 +327,22 @@ function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   ]);
 }
 
+/** A tfjs-backend-wasm backend's WebAssembly.Memory (the emscripten module's), or null where it has none. */
+export function wasmMemoryOf(backend: unknown): WebAssembly.Memory | null {
+  const module = (backend as { wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } } | null)?.wasm;
+  const memory = module?.wasmMemory ?? module?.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/** Whether a memory is shared between threads (the threaded WASM build's). */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
 /** The direct filter gradient's tiles on a WebAssembly memory (a helper thread's own instance on a shared one), or null where WASM SIMD is missing. */
 export function filterGradTilesFor(memory: WebAssembly.Memory): FilterGradKernels | null {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   try {
-    return new WebAssembly.Instance(new WebAssembly.Module(filterGradModuleBytes(shared)), { env: { memory } }).exports as unknown as FilterGradKernels;
+    return new WebAssembly.Instance(new WebAssembly.Module(filterGradModuleBytes(isShared(memory))), { env: { memory } }).exports as unknown as FilterGradKernels;
   } catch {
     return null;
   }
@@ -341,14 +352,14 @@ const cache = new WeakMap<object, WasmLoops | null>();
 
 /** The loops bound to a tfjs-backend-wasm backend's memory, or null (then use JS). */
 export function wasmLoopsFor(backend: unknown): WasmLoops | null {
-  const module = (backend as { wasm?: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } }).wasm;
+  const module = (backend as { wasm?: object }).wasm;
   if (!module) return null;
   if (cache.has(module)) return cache.get(module)!;
   let loops: WasmLoops | null = null;
   try {
-    const memory = module.wasmMemory ?? module.asm?.memory;
-    if (memory instanceof WebAssembly.Memory) {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const memory = wasmMemoryOf(backend);
+    if (memory) {
+      const shared = isShared(memory);
       const base = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(shared)), { env: { memory } }).exports as unknown as WasmLoops;
       let scatter4: WasmLoops['scatter4'] = null;
       try {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { CONTROL_BYTES, FilterGradHelper } from '../engine/filterGradDirect';
 import { setFilterGradHelper } from '../engine/kernels';
+import { isShared, wasmMemoryOf } from '../engine/wasmLoops';
 
 /** The helper serving the backend's memory (a WASM backend made again has a new memory, and gets a new helper). */
 let current: { memory: WebAssembly.Memory; worker: Worker; helper: FilterGradHelper } | null = null;
@@ -29,9 +30,8 @@ export function startFilterGradHelper(): boolean {
   } catch {
     return false;
   }
-  const module = (tf.backend() as unknown as { wasm?: { wasmMemory?: WebAssembly.Memory } }).wasm;
-  const memory = module?.wasmMemory;
-  if (threads < 2 || !(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) return false;
+  const memory = wasmMemoryOf(tf.backend());
+  if (threads < 2 || !memory || !isShared(memory)) return false;
   if (current?.memory === memory) return true;
   current?.worker.terminate();
   const ctl = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
